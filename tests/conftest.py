@@ -1,0 +1,76 @@
+"""Shared fixtures: named people, a clean cache, and services that CI insists on."""
+
+import os
+import shutil
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.core.cache import cache
+
+from accounts.models import User
+from tests.accounts.factories import UserFactory
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip when a service is missing on a laptop; fail in CI, where it must be there."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"CI requires this: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def redis_url() -> str:
+    require(bool(settings.REDIS_URL), "REDIS_URL is not set")
+    return str(settings.REDIS_URL)
+
+
+@pytest.fixture
+def chromium_path() -> str:
+    require(shutil.which(CHROMIUM) is not None, f"no Chromium at {CHROMIUM}")
+    return CHROMIUM
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: "pytest.FixtureRequest") -> None:
+    """Password hashing is deliberately slow; tests need it correct, not slow."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache() -> None:
+    """Rate-limit counters live in the cache (Redis in CI); each test starts from zero."""
+    if settings.REDIS_URL:
+        client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
+        prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
+        keys = list(client.scan_iter(f"{prefix}:*"))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
+
+
+def _person(email: str, name: str) -> User:
+    user: User = UserFactory(email=email, display_name=name)
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return user
+
+
+@pytest.fixture
+def alice(db: None) -> User:
+    return _person("alice@example.com", "Alice")
+
+
+@pytest.fixture
+def bob(db: None) -> User:
+    return _person("bob@example.com", "Bob")
+
+
+@pytest.fixture
+def carol(db: None) -> User:
+    return _person("carol@example.com", "Carol")

@@ -1,0 +1,83 @@
+"""The production configuration, checked the way an operator would run it."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+PROJECT = Path(__file__).resolve().parent.parent
+PRODUCTION_ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": "k3y-for-the-deploy-check-" + "x7Q!pL9#vR2$mN5&" * 3,
+    "ALLOWED_HOSTS": "accord.example.org",
+    "SITE_URL": "https://accord.example.org",
+    "EMAIL_URL": "smtp://mailer:secret@mail.example.org:587/?tls=True",
+}
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    unset = {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environment = {k: v for k, v in os.environ.items() if k not in unset}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT,
+        env=environment | env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_is_clean_under_production_settings() -> None:
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key() -> None:
+    env = PRODUCTION_ENV | {"SECRET_KEY": ""}
+    result = manage("check", **env)
+    assert result.returncode != 0
+    assert "Set SECRET_KEY" in result.stderr
+
+
+@pytest.mark.django_db
+def test_pages_carry_a_strict_content_security_policy(client: Client) -> None:
+    response = client.get(reverse("account_login"))
+    policy = response.headers["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in policy
+    assert "default-src 'self'" in policy
+    assert "script-src 'self' 'nonce-" in policy
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    # The page's one script tag carries the nonce from the header.
+    nonce = policy.split("'nonce-", 1)[1].split("'", 1)[0]
+    assert f'nonce="{nonce}"'.encode() in response.content
+
+
+@pytest.mark.django_db
+def test_htmx_requests_carry_the_csrf_token(client: Client) -> None:
+    response = client.get(reverse("account_login"))
+    assert b"hx-headers='{&quot;X-CSRFToken&quot;" in response.content or (
+        b'hx-headers=\'{"X-CSRFToken": "' in response.content
+    )
+
+
+def test_the_database_is_the_one_configured() -> None:
+    expected = os.environ.get("DATABASE_URL", "sqlite")
+    engine = settings.DATABASES["default"]["ENGINE"]
+    assert ("postgresql" in engine) == expected.startswith("postgres")
+    if "postgresql" in engine:
+        assert settings.DATABASES["default"]["OPTIONS"]["pool"]
+
+
+@pytest.mark.django_db
+def test_healthz_answers(client: Client) -> None:
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200
+    assert response.content == b"ok"
