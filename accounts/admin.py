@@ -5,7 +5,7 @@ from accounts.models import User
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BaseUserAdmin[User]):
     ordering = ("email",)
     list_display = ("email", "display_name", "is_active", "is_staff", "date_joined")
     search_fields = ("email", "display_name")

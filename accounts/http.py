@@ -12,8 +12,8 @@ class HtmxHttpRequest(HttpRequest):
 class AuthenticatedHttpRequest(HtmxHttpRequest):
     """A request behind @login_required: mypy knows the user is ours."""
 
-    user: User  # type: ignore[assignment]
+    user: User
 
 
 class AnyHttpRequest(HtmxHttpRequest):
-    user: User | AnonymousUser  # type: ignore[assignment]
+    user: User | AnonymousUser

@@ -1,4 +1,4 @@
-"""Accord's settings: one file, everything that differs between machines comes from the environment."""
+"""Accord's settings: one file; whatever differs between machines comes from the environment."""
 
 from pathlib import Path
 

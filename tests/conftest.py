@@ -7,6 +7,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.cache import cache
+from pytest_django.fixtures import Settings
 
 from accounts.models import User
 from tests.accounts.factories import UserFactory
@@ -37,7 +38,7 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings: "pytest.FixtureRequest") -> None:
+def _fast_passwords(settings: Settings) -> None:
     """Password hashing is deliberately slow; tests need it correct, not slow."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -56,7 +57,7 @@ def _clean_cache() -> None:
 
 
 def _person(email: str, name: str) -> User:
-    user: User = UserFactory(email=email, display_name=name)
+    user = UserFactory.create(email=email, display_name=name)
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     return user
 

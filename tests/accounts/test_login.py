@@ -1,12 +1,17 @@
+from typing import TYPE_CHECKING
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
 from tests.accounts.factories import PASSWORD
 
 
-def log_in(client: Client, email: str, password: str) -> "object":
+def log_in(client: Client, email: str, password: str) -> "TestResponse":
     return client.post(reverse("account_login"), {"login": email, "password": password})
 
 

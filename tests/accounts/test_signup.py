@@ -1,4 +1,5 @@
 import re
+from typing import TYPE_CHECKING
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -8,10 +9,13 @@ from django.urls import reverse
 
 from accounts.models import User
 
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
+
 PASSWORD = "a-long and unusual passphrase"
 
 
-def signup(client: Client, **overrides: str) -> "object":
+def signup(client: Client, **overrides: str) -> "TestResponse":
     data = {
         "email": "dana@example.com",
         "display_name": "Dana",
@@ -22,7 +26,7 @@ def signup(client: Client, **overrides: str) -> "object":
 
 
 def verification_link(message: mail.EmailMessage) -> str:
-    match = re.search(r"https?://[^/\s]+(/accounts/confirm-email/[^\s]+/)", message.body)
+    match = re.search(r"https?://[^/\s]+(/accounts/confirm-email/[^\s]+/)", str(message.body))
     assert match, message.body
     return match.group(1)
 

@@ -2,7 +2,7 @@
 
 import pytest
 from django.test import Client
-from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import BrowserContext, Page, ViewportSize
 
 from accounts.models import User
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
@@ -36,7 +36,7 @@ def fits(page: Page) -> bool:
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_pages_fit_the_screen(
-    context: BrowserContext, page: Page, live_server: object, alice: User, viewport: dict[str, int]
+    context: BrowserContext, page: Page, live_server: object, alice: User, viewport: ViewportSize
 ) -> None:
     base = str(live_server.url)  # type: ignore[attr-defined]
     page.set_viewport_size(viewport)

@@ -32,7 +32,7 @@ def test_sign_up_verify_log_in_and_out_in_a_real_browser(page: Page, live_server
     expect(page.get_by_role("heading", name="Verify Your Email Address")).to_be_visible()
 
     assert User.objects.filter(email="dana@example.com", display_name="Dana").exists()
-    match = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+/)", mail.outbox[-1].body)
+    match = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+/)", str(mail.outbox[-1].body))
     assert match
     page.goto(base + match.group(1))
     page.get_by_role("button", name="Confirm").click()

@@ -26,6 +26,6 @@ class Command(BaseCommand):
             EmailAddress.objects.update_or_create(
                 user=user, email=email, defaults={"verified": True, "primary": True}
             )
-        self.stdout.write(self.style.SUCCESS("Demo people (password for both: %s):" % DEMO_PASSWORD))
+        self.stdout.write(self.style.SUCCESS(f"Demo people (password for both: {DEMO_PASSWORD}):"))
         for email, name, _tz in DEMO_PEOPLE:
             self.stdout.write(f"  {name}: {email}")
