@@ -1,0 +1,356 @@
+"""Agreements and their negotiation: versions, needs, answers, comments and the event log."""
+
+import datetime
+import secrets
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+STATEMENT_MAX = 500
+LOOKS_LIKE_MAX = 1000
+REASON_MAX = 500
+COMMENT_MAX = 2000
+TITLE_MAX = 120
+
+
+def new_public_id() -> str:
+    """A short, unguessable id for URLs (72 random bits)."""
+    return secrets.token_urlsafe(9)
+
+
+class Kind(models.TextChoices):
+    PARTNERS = "partners", _("Partners")
+    FAMILY = "family", _("Family")
+    FRIENDS = "friends", _("Friends")
+    WORK = "work", _("Work")
+    OTHER = "other", _("Other")
+
+
+class ReviewCadence(models.TextChoices):
+    NONE = "none", _("No regular review")
+    MONTHLY = "monthly", _("Every month")
+    QUARTERLY = "quarterly", _("Every three months")
+    YEARLY = "yearly", _("Every year")
+
+
+class Category(models.TextChoices):
+    HONESTY = "honesty", _("Honesty")
+    TRANSPARENCY = "transparency", _("Transparency")
+    RELIABILITY = "reliability", _("Reliability")
+    COMMITMENTS = "commitments", _("Honouring commitments")
+    TIME_TOGETHER = "time_together", _("Time together")
+    PERSONAL_SPACE = "personal_space", _("Personal space")
+    EXCLUSIVITY = "exclusivity", _("Exclusivity")
+    RESPECT = "respect", _("Respect")
+    FAMILY_ROLES = "family_roles", _("Family roles")
+    OTHER = "other", _("Other")
+
+
+class Agreement(models.Model):
+    public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
+    title = models.CharField(_("title"), max_length=TITLE_MAX)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.PARTNERS)
+    review_cadence = models.CharField(
+        _("review"), max_length=16, choices=ReviewCadence.choices, default=ReviewCadence.NONE
+    )
+    answer_independently = models.BooleanField(
+        _("answer independently"),
+        default=False,
+        help_text=_(
+            "Keep each answer hidden from the others until everyone a need is addressed to has "
+            "answered, so nobody is swayed by another's answer."
+        ),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ParticipantQuerySet(models.QuerySet["Participant"]):
+    def active(self) -> "ParticipantQuerySet":
+        return self.filter(left_at__isnull=True)
+
+    def parties(self) -> "ParticipantQuerySet":
+        return self.active().filter(role=Participant.Role.PARTY)
+
+
+class Participant(models.Model):
+    """A person's place in an agreement."""
+
+    class Role(models.TextChoices):
+        PARTY = "party", _("Party")
+        FACILITATOR = "facilitator", _("Facilitator")
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="participants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="participations"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.PARTY)
+    joined_at = models.DateTimeField(default=timezone.now)
+    left_at = models.DateTimeField(null=True, blank=True)
+    # When they last opened the agreement page: drives "seen by" and "new since your last visit".
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    previous_seen_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ParticipantQuerySet.as_manager()
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["agreement", "user"], name="one_place_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.agreement}"
+
+    @property
+    def is_party(self) -> bool:
+        return self.role == self.Role.PARTY and self.left_at is None
+
+
+class Invitation(models.Model):
+    """An emailed invitation; its link carries a signed token that works once and expires."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("email address"))
+    role = models.CharField(
+        max_length=16, choices=Participant.Role.choices, default=Participant.Role.PARTY
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Rotated on every resend, so only the newest link works.
+    nonce = models.CharField(max_length=32, default=secrets.token_urlsafe)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.agreement}"
+
+    def is_pending(self, now: datetime.datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > now
+
+
+class Version(models.Model):
+    """Round N of an agreement. Exactly one is negotiating; sealed and superseded never change."""
+
+    class State(models.TextChoices):
+        NEGOTIATING = "negotiating", _("In negotiation")
+        SEALED = "sealed", _("Signed by everyone")
+        SUPERSEDED = "superseded", _("Superseded")
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    state = models.CharField(max_length=16, choices=State.choices, default=State.NEGOTIATING)
+    reason = models.TextField(_("why it was reopened"), max_length=REASON_MAX, blank=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    opened_at = models.DateTimeField(default=timezone.now)
+    sealed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["agreement", "number"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["agreement", "number"], name="one_number_per_version"),
+            models.UniqueConstraint(
+                fields=["agreement"],
+                condition=Q(state="negotiating"),
+                name="one_open_version",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agreement} v{self.number}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == self.State.NEGOTIATING
+
+
+class Signature(models.Model):
+    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="signatures")
+    party = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    signed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["version", "party"], name="one_signature_per_party")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party} signed {self.version}"
+
+
+class NeedState(models.TextChoices):
+    OPEN = "open", _("Open")
+    AGREED = "agreed", _("Agreed")
+    DECLINED = "declined", _("Declined")
+    COUNTERED = "countered", _("Countered")
+
+
+class Need(models.Model):
+    """One thing a party needs, put down for some or all of the others."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUT_DOWN = "put_down", _("Put down")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        DROPPED = "dropped", _("Dropped")
+
+    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="needs")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="needs_written"
+    )
+    statement = models.CharField(_("what you need"), max_length=STATEMENT_MAX)
+    looks_like = models.TextField(_("what it looks like"), max_length=LOOKS_LIKE_MAX, blank=True)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    # Derived from the latest answers under a row lock; stored so lists can filter on it.
+    state = models.CharField(max_length=16, choices=NeedState.choices, default=NeedState.OPEN)
+    # Bumped when the wording changes: answers given to an older wording no longer count.
+    revision = models.PositiveIntegerField(default=1)
+    addressees = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="needs_addressed")
+    answers = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="counter_proposals",
+        help_text="The need this counter-proposal answers.",
+    )
+    carried_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="carried_to",
+        help_text="The same need in an earlier version.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    put_down_at = models.DateTimeField(null=True, blank=True)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["put_down_at", "created_at", "pk"]
+        indexes: ClassVar = [models.Index(fields=["version", "status", "state"])]
+
+    def __str__(self) -> str:
+        return self.statement[:60]
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def is_live(self) -> bool:
+        """Put down and still on the table."""
+        return self.status == self.Status.PUT_DOWN
+
+
+class Response(models.Model):
+    """An answer to a need. Appended, never edited: the latest one per party counts."""
+
+    class Answer(models.TextChoices):
+        ACCEPT = "accept", _("Picked it up")
+        DECLINE = "decline", _("Declined")
+        COUNTER = "counter", _("Counter-proposed")
+
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="responses")
+    party = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    answer = models.CharField(max_length=16, choices=Answer.choices)
+    reason = models.TextField(max_length=REASON_MAX, blank=True)
+    revision = models.PositiveIntegerField(help_text="The wording of the need this answered.")
+    counter = models.OneToOneField(
+        Need, null=True, blank=True, on_delete=models.SET_NULL, related_name="answered_by"
+    )
+    carried = models.BooleanField(default=False, help_text="Carried over from the last version.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.party} {self.answer} {self.need}"
+
+
+class Comment(models.Model):
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    body = models.TextField(_("comment"), max_length=COMMENT_MAX)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.body[:60]
+
+
+class Event(models.Model):
+    """The append-only log of everything that happened in an agreement."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("started the agreement")
+        INVITED = "invited", _("invited someone")
+        INVITATION_RESENT = "invitation_resent", _("resent an invitation")
+        INVITATION_REVOKED = "invitation_revoked", _("revoked an invitation")
+        JOINED = "joined", _("joined")
+        LEFT = "left", _("left")
+        PUT_DOWN = "put_down", _("put down a need")
+        REWORDED = "reworded", _("reworded a need")
+        WITHDRAWN = "withdrawn", _("withdrew a need")
+        ACCEPTED = "accepted", _("picked up a need")
+        DECLINED = "declined", _("declined a need")
+        COUNTERED = "countered", _("counter-proposed")
+        COMMENTED = "commented", _("commented")
+        REOPENED = "reopened", _("reopened a need")
+        DROPPED = "dropped", _("dropped a need")
+        SIGNED = "signed", _("signed")
+        SEALED = "sealed", _("everyone signed; the version is sealed")
+        RENEGOTIATED = "renegotiated", _("reopened the agreement")
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="events")
+    version = models.ForeignKey(
+        Version, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    need = models.ForeignKey(
+        Need, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "-pk"]
+        indexes: ClassVar = [models.Index(fields=["agreement", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.actor} {self.kind}"

@@ -1,0 +1,835 @@
+"""The negotiation rules. Each function is one transaction and records what happened as an Event.
+
+Functions take keyword arguments, never a request, and raise NegotiationError with a message
+meant for the person who tried. Every change to a version first locks that version's row, so two
+people acting at the same moment are applied one after the other (PostgreSQL row locks).
+"""
+
+import datetime
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Max
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from agreements.models import (
+    Agreement,
+    Comment,
+    Event,
+    Invitation,
+    Kind,
+    Need,
+    NeedState,
+    Participant,
+    Response,
+    ReviewCadence,
+    Signature,
+    Version,
+)
+from agreements.rules import decide
+
+INVITATION_LIFETIME = datetime.timedelta(days=14)
+INVITATION_SALT = "accord.invitation"
+
+
+class NegotiationError(Exception):
+    """A rule refused an action; the message says why, in words for the person who tried."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _now(now: datetime.datetime | None) -> datetime.datetime:
+    return now or timezone.now()
+
+
+def _record(
+    kind: Event.Kind,
+    *,
+    agreement: Agreement,
+    actor: User | None,
+    now: datetime.datetime,
+    version: Version | None = None,
+    need: Need | None = None,
+    **data: Any,
+) -> Event:
+    return Event.objects.create(
+        agreement=agreement,
+        version=version,
+        need=need,
+        actor=actor,
+        kind=kind,
+        data=data,
+        created_at=now,
+    )
+
+
+def _party(agreement: Agreement, user: User) -> Participant:
+    participant = Participant.objects.parties().filter(agreement=agreement, user=user).first()
+    if participant is None:
+        raise NegotiationError(_("Only the parties to this agreement can do that."))
+    return participant
+
+
+def _lock_open_version(version_id: int) -> Version:
+    version = Version.objects.select_for_update().select_related("agreement").get(pk=version_id)
+    if not version.is_open:
+        raise NegotiationError(
+            _("Version %(number)s is closed; it can no longer change.") % {"number": version.number}
+        )
+    return version
+
+
+def _lock_need(need_id: int) -> tuple[Version, Need]:
+    """Lock the need's version, then the need: every rule takes locks in this order."""
+    version_id = Need.objects.values_list("version_id", flat=True).get(pk=need_id)
+    version = _lock_open_version(version_id)
+    need = Need.objects.select_for_update().get(pk=need_id)
+    return version, need
+
+
+def _unsign(version: Version) -> None:
+    """Signatures were given to what the version said; any change asks for them again."""
+    Signature.objects.filter(version=version).delete()
+
+
+def latest_answers(need: Need) -> dict[int, Response]:
+    """Each party's latest answer to the need's current wording."""
+    latest: dict[int, Response] = {}
+    for response in need.responses.filter(revision=need.revision).order_by("created_at", "pk"):
+        latest[response.party_id] = response
+    return latest
+
+
+def _refresh_state(need: Need, now: datetime.datetime) -> NeedState:
+    answers = {party: r.answer for party, r in latest_answers(need).items()}
+    addressees = set(need.addressees.values_list("pk", flat=True))
+    need.state = decide(addressees, answers)
+    need.changed_at = now
+    need.save(update_fields=["state", "changed_at"])
+    return need.state
+
+
+def _check_text(value: str, *, label: str, limit: int, required: bool = True) -> str:
+    value = value.strip()
+    if required and not value:
+        raise NegotiationError(_("%(label)s cannot be empty.") % {"label": label})
+    if len(value) > limit:
+        raise NegotiationError(
+            _("%(label)s can be at most %(limit)s characters (it has %(length)s).")
+            % {"label": label, "limit": limit, "length": len(value)}
+        )
+    return value
+
+
+# Agreements -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def agreement_create(
+    *,
+    creator: User,
+    title: str,
+    kind: str = Kind.PARTNERS,
+    review_cadence: str = ReviewCadence.NONE,
+    answer_independently: bool = False,
+    now: datetime.datetime | None = None,
+) -> Agreement:
+    now = _now(now)
+    title = _check_text(
+        title, label=_("The title"), limit=Agreement._meta.get_field("title").max_length or 120
+    )
+    agreement = Agreement.objects.create(
+        title=title,
+        kind=kind,
+        review_cadence=review_cadence,
+        answer_independently=answer_independently,
+        created_by=creator,
+        created_at=now,
+    )
+    Participant.objects.create(
+        agreement=agreement, user=creator, role=Participant.Role.PARTY, joined_at=now
+    )
+    version = Version.objects.create(
+        agreement=agreement, number=1, opened_by=creator, opened_at=now
+    )
+    _record(Event.Kind.CREATED, agreement=agreement, actor=creator, now=now, version=version)
+    return agreement
+
+
+@transaction.atomic
+def agreement_leave(
+    *, agreement: Agreement, user: User, now: datetime.datetime | None = None
+) -> None:
+    """Leave an agreement. What you did stays in its history; the open version lets you go:
+    your drafts are deleted, your open needs withdrawn, and you no longer owe anyone an answer."""
+    now = _now(now)
+    participant = (
+        Participant.objects.select_for_update()
+        .filter(agreement=agreement, user=user, left_at__isnull=True)
+        .first()
+    )
+    if participant is None:
+        raise NegotiationError(_("You are not part of this agreement."))
+    version = (
+        Version.objects.select_for_update()
+        .filter(agreement=agreement, state=Version.State.NEGOTIATING)
+        .first()
+    )
+    participant.left_at = now
+    participant.save(update_fields=["left_at"])
+    if version is not None:
+        Need.objects.filter(version=version, author=user, status=Need.Status.DRAFT).delete()
+        for need in Need.objects.select_for_update().filter(
+            version=version, author=user, status=Need.Status.PUT_DOWN, state=NeedState.OPEN
+        ):
+            need.status = Need.Status.WITHDRAWN
+            need.changed_at = now
+            need.save(update_fields=["status", "changed_at"])
+        for need in Need.objects.select_for_update().filter(
+            version=version, status=Need.Status.PUT_DOWN, addressees=user
+        ):
+            need.addressees.remove(user)
+            if need.addressees.exists():
+                _refresh_state(need, now)
+            else:
+                need.status = Need.Status.WITHDRAWN
+                need.changed_at = now
+                need.save(update_fields=["status", "changed_at"])
+        _unsign(version)
+    _record(Event.Kind.LEFT, agreement=agreement, actor=user, now=now, version=version)
+
+
+# Invitations ------------------------------------------------------------------------------
+
+
+def invitation_token(invitation: Invitation) -> str:
+    return str(
+        signing.dumps([invitation.pk, invitation.nonce], salt=INVITATION_SALT, compress=True)
+    )
+
+
+def invitation_url(invitation: Invitation) -> str:
+    return settings.SITE_URL + reverse("agreements:invitation", args=[invitation_token(invitation)])
+
+
+def invitation_from_token(token: str, *, now: datetime.datetime | None = None) -> Invitation:
+    """The invitation a link stands for, or NegotiationError saying why the link does not work."""
+    now = _now(now)
+    try:
+        pk, nonce = signing.loads(token, salt=INVITATION_SALT)
+    except (signing.BadSignature, ValueError, TypeError) as error:
+        raise NegotiationError(_("This invitation link is not valid.")) from error
+    invitation = Invitation.objects.select_related("agreement", "invited_by").filter(pk=pk).first()
+    if invitation is None or not secrets.compare_digest(str(nonce), invitation.nonce):
+        raise NegotiationError(
+            _("This invitation link is no longer valid; a newer one may have been sent.")
+        )
+    if invitation.revoked_at is not None:
+        raise NegotiationError(_("This invitation was withdrawn."))
+    if invitation.accepted_at is not None:
+        raise NegotiationError(_("This invitation has already been used."))
+    if invitation.expires_at <= now:
+        raise NegotiationError(_("This invitation has expired. Ask for a new one."))
+    return invitation
+
+
+def _send_invitation(invitation: Invitation) -> None:
+    context = {
+        "invitation": invitation,
+        "inviter": invitation.invited_by,
+        "agreement": invitation.agreement,
+        "url": invitation_url(invitation),
+    }
+    subject = _("%(name)s invites you to an agreement on Accord") % {
+        "name": invitation.invited_by.name if invitation.invited_by else _("Someone")
+    }
+    send_mail(
+        subject=subject,
+        message=render_to_string("email/invitation.txt", context),
+        html_message=render_to_string("email/invitation.html", context),
+        from_email=None,
+        recipient_list=[invitation.email],
+    )
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    agreement: Agreement,
+    inviter: User,
+    email: str,
+    role: str = Participant.Role.PARTY,
+    now: datetime.datetime | None = None,
+) -> Invitation:
+    now = _now(now)
+    _party(agreement, inviter)
+    email = email.strip()
+    if Participant.objects.active().filter(agreement=agreement, user__email__iexact=email).exists():
+        raise NegotiationError(_("%(email)s is already part of this agreement.") % {"email": email})
+    pending = Invitation.objects.filter(
+        agreement=agreement,
+        email__iexact=email,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=now,
+    )
+    if pending.exists():
+        raise NegotiationError(
+            _("%(email)s is already invited. You can resend the invitation instead.")
+            % {"email": email}
+        )
+    invitation = Invitation.objects.create(
+        agreement=agreement,
+        email=email,
+        role=role,
+        invited_by=inviter,
+        created_at=now,
+        sent_at=now,
+        expires_at=now + INVITATION_LIFETIME,
+    )
+    _record(Event.Kind.INVITED, agreement=agreement, actor=inviter, now=now, email=email)
+    transaction.on_commit(lambda: _send_invitation(invitation))
+    return invitation
+
+
+def _lock_pending_invitation(invitation_id: int, actor: User, now: datetime.datetime) -> Invitation:
+    invitation = (
+        Invitation.objects.select_for_update().select_related("agreement").get(pk=invitation_id)
+    )
+    _party(invitation.agreement, actor)
+    if invitation.accepted_at is not None:
+        raise NegotiationError(_("This invitation has already been used."))
+    if invitation.revoked_at is not None:
+        raise NegotiationError(_("This invitation was withdrawn."))
+    return invitation
+
+
+@transaction.atomic
+def invitation_resend(
+    *, invitation: Invitation, actor: User, now: datetime.datetime | None = None
+) -> Invitation:
+    """Send a fresh link (valid for another 14 days); the old link stops working."""
+    now = _now(now)
+    invitation = _lock_pending_invitation(invitation.pk, actor, now)
+    invitation.nonce = secrets.token_urlsafe()
+    invitation.sent_at = now
+    invitation.expires_at = now + INVITATION_LIFETIME
+    invitation.save(update_fields=["nonce", "sent_at", "expires_at"])
+    _record(
+        Event.Kind.INVITATION_RESENT,
+        agreement=invitation.agreement,
+        actor=actor,
+        now=now,
+        email=invitation.email,
+    )
+    transaction.on_commit(lambda: _send_invitation(invitation))
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(
+    *, invitation: Invitation, actor: User, now: datetime.datetime | None = None
+) -> None:
+    now = _now(now)
+    invitation = _lock_pending_invitation(invitation.pk, actor, now)
+    invitation.revoked_at = now
+    invitation.save(update_fields=["revoked_at"])
+    _record(
+        Event.Kind.INVITATION_REVOKED,
+        agreement=invitation.agreement,
+        actor=actor,
+        now=now,
+        email=invitation.email,
+    )
+
+
+@transaction.atomic
+def invitation_accept(
+    *, token: str, user: User, now: datetime.datetime | None = None
+) -> Participant:
+    """Join the agreement an invitation link stands for. The link works once."""
+    now = _now(now)
+    invitation = invitation_from_token(token, now=now)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    invitation_from_token(token, now=now)  # re-checked under the lock: single use holds
+    agreement = invitation.agreement
+    participant, created = Participant.objects.select_for_update().get_or_create(
+        agreement=agreement, user=user, defaults={"role": invitation.role, "joined_at": now}
+    )
+    if not created:
+        if participant.left_at is None:
+            raise NegotiationError(_("You are already part of this agreement."))
+        participant.left_at = None
+        participant.role = invitation.role
+        participant.joined_at = now
+        participant.save(update_fields=["left_at", "role", "joined_at"])
+    invitation.accepted_at = now
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    version = agreement.versions.filter(state=Version.State.NEGOTIATING).first()
+    if version is not None:
+        _unsign(version)  # a new party has not signed what the others signed
+    _record(Event.Kind.JOINED, agreement=agreement, actor=user, now=now, version=version)
+    return participant
+
+
+# Needs ------------------------------------------------------------------------------------
+
+
+def _clean_need_text(statement: str, looks_like: str) -> tuple[str, str]:
+    statement = _check_text(
+        statement,
+        label=_("What you need"),
+        limit=Need._meta.get_field("statement").max_length or 500,
+    )
+    looks_like = _check_text(looks_like, label=_("What it looks like"), limit=1000, required=False)
+    return statement, looks_like
+
+
+@transaction.atomic
+def need_draft(
+    *,
+    version: Version,
+    author: User,
+    statement: str,
+    looks_like: str = "",
+    category: str = "",
+    now: datetime.datetime | None = None,
+) -> Need:
+    """Write a need down privately; nobody else sees it until it is put down."""
+    now = _now(now)
+    version = _lock_open_version(version.pk)
+    _party(version.agreement, author)
+    statement, looks_like = _clean_need_text(statement, looks_like)
+    return Need.objects.create(
+        version=version,
+        author=author,
+        statement=statement,
+        looks_like=looks_like,
+        category=category,
+        created_at=now,
+        changed_at=now,
+    )
+
+
+def _may_change(need: Need, actor: User) -> bool:
+    """The author changes their own need; a need carried over from an earlier version belongs
+    to everyone, so any party may reword, reopen or drop it."""
+    return need.author_id == actor.pk or need.carried_from_id is not None
+
+
+@transaction.atomic
+def need_edit(
+    *,
+    need: Need,
+    actor: User,
+    statement: str,
+    looks_like: str = "",
+    category: str = "",
+    now: datetime.datetime | None = None,
+) -> Need:
+    """Change a need's words. Once it was put down, answers given to the old words no longer
+    count: the need is open again and those who had answered are told."""
+    now = _now(now)
+    version, need = _lock_need(need.pk)
+    _party(version.agreement, actor)
+    if not (need.is_draft or need.is_live) or (need.is_draft and need.author_id != actor.pk):
+        raise NegotiationError(_("This need cannot be changed."))
+    if not _may_change(need, actor):
+        raise NegotiationError(_("Only the person who put this need down can reword it."))
+    statement, looks_like = _clean_need_text(statement, looks_like)
+    reworded = (statement, looks_like) != (need.statement, need.looks_like)
+    old = {"statement": need.statement, "looks_like": need.looks_like}
+    need.statement, need.looks_like, need.category = statement, looks_like, category
+    need.changed_at = now
+    if need.is_live and reworded:
+        answered = sorted(latest_answers(need))
+        need.revision += 1
+        need.save()
+        _refresh_state(need, now)
+        _unsign(version)
+        _record(
+            Event.Kind.REWORDED,
+            agreement=version.agreement,
+            actor=actor,
+            now=now,
+            version=version,
+            need=need,
+            old=old,
+            answers_reset_for=answered,
+        )
+    else:
+        need.save()
+    return need
+
+
+def _other_parties(version: Version, author: User) -> set[int]:
+    return set(
+        Participant.objects.parties()
+        .filter(agreement_id=version.agreement_id)
+        .exclude(user=author)
+        .values_list("user_id", flat=True)
+    )
+
+
+@transaction.atomic
+def need_put_down(
+    *,
+    need: Need,
+    actor: User,
+    addressee_ids: Iterable[int] | None = None,
+    now: datetime.datetime | None = None,
+) -> Need:
+    """Put a draft down for some of the other parties, or all of them by default."""
+    now = _now(now)
+    version, need = _lock_need(need.pk)
+    _party(version.agreement, actor)
+    if need.author_id != actor.pk or not need.is_draft:
+        raise NegotiationError(_("Only your own drafts can be put down."))
+    others = _other_parties(version, actor)
+    if not others:
+        raise NegotiationError(
+            _("Nobody else has joined yet. Invite someone; your draft waits until then.")
+        )
+    chosen = others if addressee_ids is None else set(addressee_ids)
+    if not chosen:
+        raise NegotiationError(_("Choose at least one person to put this need down for."))
+    if not chosen <= others:
+        raise NegotiationError(_("A need can only be put down for the other parties."))
+    need.status = Need.Status.PUT_DOWN
+    need.put_down_at = need.changed_at = now
+    need.state = NeedState.OPEN
+    need.save(update_fields=["status", "put_down_at", "changed_at", "state"])
+    need.addressees.set(chosen)
+    _unsign(version)
+    _record(
+        Event.Kind.PUT_DOWN,
+        agreement=version.agreement,
+        actor=actor,
+        now=now,
+        version=version,
+        need=need,
+    )
+    return need
+
+
+@transaction.atomic
+def need_withdraw(*, need: Need, actor: User, now: datetime.datetime | None = None) -> Need:
+    """Take back a need that nobody has decided yet."""
+    now = _now(now)
+    version, need = _lock_need(need.pk)
+    if need.author_id != actor.pk or not need.is_live:
+        raise NegotiationError(_("Only the person who put a need down can withdraw it."))
+    if need.state != NeedState.OPEN:
+        raise NegotiationError(
+            _("This need has been decided (%(state)s), so it can no longer be withdrawn.")
+            % {"state": need.get_state_display()}
+        )
+    need.status = Need.Status.WITHDRAWN
+    need.changed_at = now
+    need.save(update_fields=["status", "changed_at"])
+    _unsign(version)
+    _record(
+        Event.Kind.WITHDRAWN,
+        agreement=version.agreement,
+        actor=actor,
+        now=now,
+        version=version,
+        need=need,
+    )
+    return need
+
+
+@transaction.atomic
+def need_delete_draft(*, need: Need, actor: User) -> None:
+    if need.author_id != actor.pk or not need.is_draft:
+        raise NegotiationError(_("Only your own drafts can be deleted."))
+    Need.objects.filter(pk=need.pk, status=Need.Status.DRAFT).delete()
+
+
+_EVENT_FOR_ANSWER = {
+    Response.Answer.ACCEPT: Event.Kind.ACCEPTED,
+    Response.Answer.DECLINE: Event.Kind.DECLINED,
+    Response.Answer.COUNTER: Event.Kind.COUNTERED,
+}
+
+
+@transaction.atomic
+def need_respond(
+    *,
+    need: Need,
+    party: User,
+    answer: str,
+    reason: str = "",
+    counter_statement: str = "",
+    counter_looks_like: str = "",
+    now: datetime.datetime | None = None,
+) -> Response:
+    """Pick a need up, decline it, or answer it with a counter-proposal (a new need, addressed
+    back to its author). A party may change their answer while the version is open."""
+    now = _now(now)
+    version, need = _lock_need(need.pk)
+    if not need.is_live:
+        raise NegotiationError(_("This need is no longer on the table."))
+    if not need.addressees.filter(pk=party.pk).exists():
+        raise NegotiationError(_("This need is not addressed to you, so you cannot answer it."))
+    _party(version.agreement, party)
+    if answer not in Response.Answer.values:
+        raise NegotiationError(_("Choose Accept, Decline or Counter-propose."))
+    reason = _check_text(reason, label=_("The reason"), limit=500, required=False)
+    counter = None
+    if answer == Response.Answer.COUNTER:
+        statement, looks_like = _clean_need_text(counter_statement, counter_looks_like)
+        counter = Need.objects.create(
+            version=version,
+            author=party,
+            statement=statement,
+            looks_like=looks_like,
+            category=need.category,
+            status=Need.Status.PUT_DOWN,
+            answers=need,
+            created_at=now,
+            put_down_at=now,
+            changed_at=now,
+        )
+        counter.addressees.set([need.author_id])
+    response = Response.objects.create(
+        need=need,
+        party=party,
+        answer=answer,
+        reason=reason,
+        revision=need.revision,
+        counter=counter,
+        created_at=now,
+    )
+    _refresh_state(need, now)
+    _unsign(version)
+    _record(
+        _EVENT_FOR_ANSWER[Response.Answer(answer)],
+        agreement=version.agreement,
+        actor=party,
+        now=now,
+        version=version,
+        need=need,
+        counter=counter.pk if counter else None,
+    )
+    return response
+
+
+@transaction.atomic
+def need_comment(
+    *, need: Need, author: User, body: str, now: datetime.datetime | None = None
+) -> Comment:
+    now = _now(now)
+    version, need = _lock_need(need.pk)
+    _party(version.agreement, author)
+    if not need.is_live:
+        raise NegotiationError(_("Comments are for needs that are on the table."))
+    body = _check_text(body, label=_("The comment"), limit=2000)
+    comment = Comment.objects.create(need=need, author=author, body=body, created_at=now)
+    need.changed_at = now
+    need.save(update_fields=["changed_at"])
+    _record(
+        Event.Kind.COMMENTED,
+        agreement=version.agreement,
+        actor=author,
+        now=now,
+        version=version,
+        need=need,
+    )
+    return comment
+
+
+@transaction.atomic
+def need_reopen(*, need: Need, actor: User, now: datetime.datetime | None = None) -> Need:
+    """Set every answer to a need back to open, so it is negotiated again."""
+    now = _now(now)
+    version, need = _lock_need(need.pk)
+    _party(version.agreement, actor)
+    if not need.is_live or not _may_change(need, actor):
+        raise NegotiationError(
+            _("Only needs carried over from the last version, or your own, can be reopened.")
+        )
+    if need.state == NeedState.OPEN:
+        raise NegotiationError(_("This need is already open."))
+    need.revision += 1
+    need.save(update_fields=["revision"])
+    _refresh_state(need, now)
+    _unsign(version)
+    _record(
+        Event.Kind.REOPENED,
+        agreement=version.agreement,
+        actor=actor,
+        now=now,
+        version=version,
+        need=need,
+    )
+    return need
+
+
+@transaction.atomic
+def need_drop(*, need: Need, actor: User, now: datetime.datetime | None = None) -> Need:
+    """Take a need carried over from the last version off the table."""
+    now = _now(now)
+    version, need = _lock_need(need.pk)
+    _party(version.agreement, actor)
+    if not need.is_live or need.carried_from_id is None:
+        raise NegotiationError(_("Only needs carried over from the last version can be dropped."))
+    need.status = Need.Status.DROPPED
+    need.changed_at = now
+    need.save(update_fields=["status", "changed_at"])
+    _unsign(version)
+    _record(
+        Event.Kind.DROPPED,
+        agreement=version.agreement,
+        actor=actor,
+        now=now,
+        version=version,
+        need=need,
+    )
+    return need
+
+
+@transaction.atomic
+def need_offer_again(*, need: Need, actor: User, now: datetime.datetime | None = None) -> Need:
+    """Turn a need declined in an earlier version into a new draft in the open one.
+    (A decline carries no penalty: the old one stays in the record as offered, not picked up.)"""
+    now = _now(now)
+    old = Need.objects.select_related("version").get(pk=need.pk)
+    if old.author_id != actor.pk or old.state != NeedState.DECLINED or old.version.is_open:
+        raise NegotiationError(
+            _("Only your own needs declined in an earlier version can be offered again.")
+        )
+    version = (
+        Version.objects.select_for_update()
+        .filter(agreement_id=old.version.agreement_id, state=Version.State.NEGOTIATING)
+        .first()
+    )
+    if version is None:
+        raise NegotiationError(_("Renegotiate first: there is no open version to put it in."))
+    _party(version.agreement, actor)
+    if version.needs.filter(carried_from=old).exists():
+        raise NegotiationError(_("This need is already in the open version."))
+    return Need.objects.create(
+        version=version,
+        author=actor,
+        statement=old.statement,
+        looks_like=old.looks_like,
+        category=old.category,
+        carried_from=old,
+        created_at=now,
+        changed_at=now,
+    )
+
+
+# Versions ---------------------------------------------------------------------------------
+
+
+def open_needs(version: Version) -> int:
+    return version.needs.filter(status=Need.Status.PUT_DOWN, state=NeedState.OPEN).count()
+
+
+@transaction.atomic
+def version_sign(*, version: Version, party: User, now: datetime.datetime | None = None) -> Version:
+    """Sign a version in which nothing is open; once every party signed, it is sealed."""
+    now = _now(now)
+    version = _lock_open_version(version.pk)
+    _party(version.agreement, party)
+    if open_needs(version):
+        raise NegotiationError(_("Every need must be answered before the version can be signed."))
+    if not version.needs.filter(status=Need.Status.PUT_DOWN).exists():
+        raise NegotiationError(_("There is nothing to sign yet: put down a need first."))
+    Signature.objects.get_or_create(version=version, party=party, defaults={"signed_at": now})
+    _record(Event.Kind.SIGNED, agreement=version.agreement, actor=party, now=now, version=version)
+    parties = set(
+        Participant.objects.parties()
+        .filter(agreement_id=version.agreement_id)
+        .values_list("user_id", flat=True)
+    )
+    signed = set(version.signatures.values_list("party_id", flat=True))
+    if len(parties) > 1 and parties <= signed:
+        version.state = Version.State.SEALED
+        version.sealed_at = now
+        version.save(update_fields=["state", "sealed_at"])
+        _record(
+            Event.Kind.SEALED, agreement=version.agreement, actor=None, now=now, version=version
+        )
+    return version
+
+
+@transaction.atomic
+def version_renegotiate(
+    *, agreement: Agreement, party: User, reason: str, now: datetime.datetime | None = None
+) -> Version:
+    """Open version N+1. Agreed needs carry forward as agreed; the sealed one stays as it was."""
+    now = _now(now)
+    _party(agreement, party)
+    reason = _check_text(reason, label=_("Why you are reopening it"), limit=500)
+    current = (
+        Version.objects.select_for_update().filter(agreement=agreement).order_by("-number").first()
+    )
+    if current is None or current.state != Version.State.SEALED:
+        raise NegotiationError(
+            _("The current version is still being negotiated; change it there instead.")
+        )
+    current.state = Version.State.SUPERSEDED
+    current.save(update_fields=["state"])
+    number = (agreement.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    version = Version.objects.create(
+        agreement=agreement, number=number, reason=reason, opened_by=party, opened_at=now
+    )
+    parties = set(
+        Participant.objects.parties().filter(agreement=agreement).values_list("user_id", flat=True)
+    )
+    agreed = current.needs.filter(status=Need.Status.PUT_DOWN, state=NeedState.AGREED)
+    for old in agreed.prefetch_related("addressees"):
+        addressees = [u.pk for u in old.addressees.all() if u.pk in parties]
+        if old.author_id not in parties or not addressees:
+            continue
+        carried = Need.objects.create(
+            version=version,
+            author_id=old.author_id,
+            statement=old.statement,
+            looks_like=old.looks_like,
+            category=old.category,
+            status=Need.Status.PUT_DOWN,
+            state=NeedState.AGREED,
+            carried_from=old,
+            created_at=now,
+            put_down_at=now,
+            changed_at=now,
+        )
+        carried.addressees.set(addressees)
+        Response.objects.bulk_create(
+            Response(
+                need=carried,
+                party_id=pk,
+                answer=Response.Answer.ACCEPT,
+                revision=carried.revision,
+                carried=True,
+                created_at=now,
+            )
+            for pk in addressees
+        )
+    # Drafts are private notes, not part of the record: they move on with the negotiation.
+    Need.objects.filter(version=current, status=Need.Status.DRAFT).update(version=version)
+    _record(
+        Event.Kind.RENEGOTIATED,
+        agreement=agreement,
+        actor=party,
+        now=now,
+        version=version,
+        reason=reason,
+    )
+    return version
