@@ -220,7 +220,8 @@ def invitation_token(invitation: Invitation) -> str:
 
 
 def invitation_url(invitation: Invitation) -> str:
-    return settings.SITE_URL + reverse("agreements:invitation", args=[invitation_token(invitation)])
+    path = reverse("agreements:invitation", args=[invitation_token(invitation)])
+    return f"{settings.SITE_URL}{path}"
 
 
 def invitation_from_token(token: str, *, now: datetime.datetime | None = None) -> Invitation:
