@@ -10,11 +10,6 @@ from accounts.forms import ProfileForm
 from accounts.http import AnyHttpRequest, AuthenticatedHttpRequest
 
 
-def home(request: AnyHttpRequest) -> HttpResponse:
-    """The front page for visitors; signed-in people see their dashboard."""
-    return render(request, "home.html")
-
-
 @require_GET
 def healthz(request: AnyHttpRequest) -> HttpResponse:
     """Liveness for load balancers and docker compose: the database answers."""

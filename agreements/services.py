@@ -658,9 +658,9 @@ def need_reopen(*, need: Need, actor: User, now: datetime.datetime | None = None
     now = _now(now)
     version, need = _lock_need(need.pk)
     _party(version.agreement, actor)
-    if not need.is_live or not _may_change(need, actor):
+    if not need.is_live or need.carried_from_id is None:
         raise NegotiationError(
-            _("Only needs carried over from the last version, or your own, can be reopened.")
+            _("Only needs carried over from the last version can be reopened.")
         )
     if need.state == NeedState.OPEN:
         raise NegotiationError(_("This need is already open."))

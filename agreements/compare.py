@@ -1,0 +1,108 @@
+"""Compare two versions of an agreement need by need."""
+
+import difflib
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from agreements.models import Agreement, Need, Version
+
+
+class Change(StrEnum):
+    ADDED = "added"
+    REMOVED = "removed"
+    REWORDED = "reworded"
+    DECISION = "decision"
+    SAME = "same"
+
+
+CHANGE_LABELS = {
+    Change.ADDED: _("Added"),
+    Change.REMOVED: _("Removed"),
+    Change.REWORDED: _("Reworded"),
+    Change.DECISION: _("Decision changed"),
+    Change.SAME: _("Unchanged"),
+}
+
+
+@dataclass
+class Row:
+    change: Change
+    before: Need | None
+    after: Need | None
+    wording: SafeString | None = None
+    decision_changed: bool = False
+
+    @property
+    def label(self) -> str:
+        return str(CHANGE_LABELS[self.change])
+
+
+def word_diff(before: str, after: str) -> SafeString:
+    """The wording difference, words removed in <del> and added in <ins>; all text escaped."""
+    a, b = before.split(), after.split()
+    parts: list[str] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b).get_opcodes():
+        if op == "equal":
+            parts.append(escape(" ".join(a[i1:i2])))
+            continue
+        if i2 > i1:
+            parts.append(f"<del>{escape(' '.join(a[i1:i2]))}</del>")
+        if j2 > j1:
+            parts.append(f"<ins>{escape(' '.join(b[j1:j2]))}</ins>")
+    return mark_safe(" ".join(parts))  # noqa: S308 - every piece above is escaped
+
+
+def _roots(agreement: Agreement) -> dict[int, int]:
+    """Each need's oldest ancestor through carried_from: the same need across versions."""
+    parent = dict(
+        Need.objects.filter(version__agreement=agreement).values_list("pk", "carried_from_id")
+    )
+    roots: dict[int, int] = {}
+    for pk in parent:
+        node = pk
+        seen = set()
+        while parent.get(node) and node not in seen:
+            seen.add(node)
+            node = parent[node]
+        roots[pk] = node
+    return roots
+
+
+def _on_the_table(version: Version) -> list[Need]:
+    return list(
+        version.needs.exclude(status=Need.Status.DRAFT)
+        .select_related("author")
+        .order_by("put_down_at", "pk")
+    )
+
+
+def compare(agreement: Agreement, base: Version, other: Version) -> list[Row]:
+    roots = _roots(agreement)
+    before = {roots[n.pk]: n for n in _on_the_table(base) if n.is_live}
+    after = {roots[n.pk]: n for n in _on_the_table(other) if n.is_live}
+    rows: list[Row] = []
+    for root, old in before.items():
+        new = after.get(root)
+        if new is None:
+            rows.append(Row(Change.REMOVED, old, None))
+            continue
+        reworded = (old.statement, old.looks_like) != (new.statement, new.looks_like)
+        decided = old.state != new.state
+        change = Change.REWORDED if reworded else Change.DECISION if decided else Change.SAME
+        rows.append(
+            Row(
+                change,
+                old,
+                new,
+                wording=word_diff(old.statement, new.statement) if reworded else None,
+                decision_changed=decided,
+            )
+        )
+    rows.extend(Row(Change.ADDED, None, new) for root, new in after.items() if root not in before)
+    order = [Change.REWORDED, Change.DECISION, Change.ADDED, Change.REMOVED, Change.SAME]
+    rows.sort(key=lambda row: order.index(row.change))
+    return rows

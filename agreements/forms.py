@@ -1,0 +1,141 @@
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from agreements.models import (
+    COMMENT_MAX,
+    LOOKS_LIKE_MAX,
+    REASON_MAX,
+    STATEMENT_MAX,
+    TITLE_MAX,
+    Category,
+    Kind,
+    Response,
+    ReviewCadence,
+)
+
+
+class AgreementForm(forms.Form):
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=TITLE_MAX,
+        help_text=_("For example “Us, this year” or “House rules”. Up to 120 characters."),
+    )
+    kind = forms.ChoiceField(label=_("Between"), choices=Kind.choices, initial=Kind.PARTNERS)
+    review_cadence = forms.ChoiceField(
+        label=_("Review it"), choices=ReviewCadence.choices, initial=ReviewCadence.NONE
+    )
+    answer_independently = forms.BooleanField(
+        label=_("Answer independently"),
+        required=False,
+        help_text=_(
+            "Each answer stays hidden from the others until everyone a need is addressed to "
+            "has answered, so nobody is swayed by another's answer."
+        ),
+    )
+
+
+class NeedForm(forms.Form):
+    statement = forms.CharField(
+        label=_("What you need"),
+        max_length=STATEMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One sentence, in your own words. Up to 500 characters."),
+    )
+    looks_like = forms.CharField(
+        label=_("What it looks like"),
+        max_length=LOOKS_LIKE_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Optional: what someone could see you do when this need is met. Up to 1,000 characters."
+        ),
+    )
+    category = forms.ChoiceField(
+        label=_("Category"),
+        required=False,
+        choices=[("", _("None"))] + list(Category.choices),
+    )
+
+
+class PutDownForm(forms.Form):
+    addressees = forms.MultipleChoiceField(
+        label=_("Put it down for"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Everyone else, unless you choose some of them."),
+    )
+
+    def __init__(self, *args: Any, others: list[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["addressees"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [(str(u.pk), u.name) for u in others]
+        self.initial.setdefault("addressees", [str(u.pk) for u in others])
+
+    def addressee_ids(self) -> list[int] | None:
+        chosen = self.cleaned_data.get("addressees") or []
+        return [int(pk) for pk in chosen] or None
+
+
+class NeedWithAddresseesForm(NeedForm, PutDownForm):
+    """Write a need and, in the same step, choose who it is for."""
+
+
+class RespondForm(forms.Form):
+    answer = forms.ChoiceField(choices=Response.Answer.choices)
+    reason = forms.CharField(
+        label=_("Why (optional)"),
+        max_length=REASON_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    statement = forms.CharField(
+        label=_("What you propose instead"),
+        max_length=STATEMENT_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    looks_like = forms.CharField(
+        label=_("What it looks like"),
+        max_length=LOOKS_LIKE_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("answer") == Response.Answer.COUNTER and not data.get("statement", "").strip():
+            self.add_error("statement", _("Say what you propose instead."))
+        return data
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label=_("Comment"),
+        max_length=COMMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Up to 2,000 characters."),
+    )
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Their email address"), help_text=_("They get a link that works once, for 14 days.")
+    )
+
+
+class RenegotiateForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why reopen it?"),
+        max_length=REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Everyone sees this with the new version. Up to 500 characters."),
+    )
+
+
+class CompareForm(forms.Form):
+    base = forms.IntegerField(label=_("From version"), min_value=1)
+    other = forms.IntegerField(label=_("To version"), min_value=1)

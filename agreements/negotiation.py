@@ -1,0 +1,323 @@
+"""What one person sees of one version: the needs grouped, answers they may see, where each
+party stands. Built with a fixed number of queries, whatever the size of the agreement."""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, QuerySet
+
+from accounts.models import User
+from agreements.models import (
+    Agreement,
+    Comment,
+    Event,
+    Invitation,
+    Need,
+    NeedState,
+    Participant,
+    Response,
+    Version,
+)
+
+HISTORY_LENGTH = 30
+
+
+@dataclass
+class Answer:
+    party: User
+    response: Response | None  # None: has not answered the current wording yet
+    hidden: bool = False  # answered, but kept hidden until everyone has answered
+
+
+@dataclass
+class NeedView:
+    need: Need
+    answers: list[Answer]
+    comments: list[Comment]
+    seen_by: list[User]
+    waiting_on: list[User]
+    mine: Response | None
+    is_new: bool
+    hidden: bool
+    earlier_answers: int
+    answers_need: Need | None = None
+    counters: list[Need] = field(default_factory=list)
+    can_answer: bool = False
+    can_edit: bool = False
+    can_withdraw: bool = False
+    can_reopen: bool = False
+    can_drop: bool = False
+    can_comment: bool = False
+
+    @property
+    def dom_id(self) -> str:
+        return f"need-{self.need.pk}"
+
+
+@dataclass
+class Standing:
+    """Where one party stands: of the needs addressed to them, how many they picked up."""
+
+    party: User
+    agreed: int = 0
+    declined: int = 0
+    open: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.agreed + self.declined + self.open
+
+    def share(self, count: int) -> int:
+        return round(100 * count / self.total) if self.total else 0
+
+    @property
+    def agreed_pct(self) -> int:
+        return self.share(self.agreed)
+
+    @property
+    def declined_pct(self) -> int:
+        return self.share(self.declined)
+
+    @property
+    def open_pct(self) -> int:
+        return 100 - self.agreed_pct - self.declined_pct if self.total else 0
+
+
+@dataclass
+class VersionView:
+    agreement: Agreement
+    version: Version
+    viewer: User
+    participant: Participant
+    parties: list[Participant]
+    facilitators: list[Participant]
+    groups: dict[str, list[NeedView]]
+    standing: list[Standing]
+    events: list[Event]
+    signed_by: list[User]
+    versions: list[Version]
+    invitations: list[Invitation]
+    open_count: int
+    live_count: int
+
+    @property
+    def is_party(self) -> bool:
+        return self.participant.is_party
+
+    @property
+    def can_sign(self) -> bool:
+        return (
+            self.version.is_open
+            and self.is_party
+            and self.open_count == 0
+            and self.live_count > 0
+            and self.viewer not in self.signed_by
+        )
+
+    @property
+    def still_to_sign(self) -> list[User]:
+        return [p.user for p in self.parties if p.user not in self.signed_by]
+
+    @property
+    def can_renegotiate(self) -> bool:
+        return self.is_party and self.version.state == Version.State.SEALED
+
+    @property
+    def alone(self) -> bool:
+        return len(self.parties) < 2
+
+
+GROUP_ORDER = ("waiting", "open", "agreed", "declined", "countered", "closed", "drafts")
+
+
+def current_version(agreement: Agreement) -> Version:
+    """The open version, or the latest one when none is open."""
+    version = agreement.versions.order_by("-number").first()
+    assert version is not None, "every agreement has a first version"
+    return version
+
+
+def _visible_needs(version: Version, viewer: User) -> QuerySet[Need]:
+    """Needs put down, and the viewer's own drafts; nobody else's drafts, ever."""
+    return (
+        Need.objects.filter(version=version)
+        .exclude(status=Need.Status.DRAFT)
+        .union(Need.objects.filter(version=version, status=Need.Status.DRAFT, author=viewer))
+    )
+
+
+def build(
+    *, agreement: Agreement, version: Version, viewer: User, participant: Participant
+) -> VersionView:
+    everyone = list(Participant.objects.filter(agreement=agreement).select_related("user"))
+    active = [p for p in everyone if p.left_at is None]
+    parties = [p for p in active if p.role == Participant.Role.PARTY]
+    facilitators = [p for p in active if p.role == Participant.Role.FACILITATOR]
+    party_ids = {p.user_id for p in parties}
+
+    needs = list(
+        Need.objects.filter(pk__in=_visible_needs(version, viewer).values("pk"))
+        .select_related("author")
+        .prefetch_related(
+            "addressees",
+            Prefetch("responses", queryset=Response.objects.select_related("party")),
+            Prefetch("comments", queryset=Comment.objects.select_related("author")),
+        )
+        .order_by("put_down_at", "created_at", "pk")
+    )
+    by_id = {need.pk: need for need in needs}
+    counters: dict[int, list[Need]] = defaultdict(list)
+    for need in needs:
+        if need.answers_id:
+            counters[need.answers_id].append(need)
+
+    previous_visit = participant.previous_seen_at
+    groups: dict[str, list[NeedView]] = {name: [] for name in GROUP_ORDER}
+    standing = {p.user_id: Standing(party=p.user) for p in parties}
+    is_party = participant.is_party and version.is_open
+    open_count = live_count = 0
+    hidden_needs: set[int] = set()
+
+    for need in needs:
+        view = _need_view(
+            need=need,
+            agreement=agreement,
+            viewer=viewer,
+            active=active,
+            previous_visit=previous_visit,
+            is_party=is_party,
+            party_ids=party_ids,
+        )
+        view.answers_need = by_id.get(need.answers_id) if need.answers_id else None
+        view.counters = counters.get(need.pk, [])
+        if view.hidden:
+            hidden_needs.add(need.pk)
+        if need.is_draft:
+            groups["drafts"].append(view)
+            continue
+        if not need.is_live:
+            groups["closed"].append(view)
+            continue
+        live_count += 1
+        shown_state = NeedState.OPEN if view.hidden else need.state
+        if need.state == NeedState.OPEN:
+            open_count += 1
+        if view.can_answer and view.mine is None:
+            groups["waiting"].append(view)
+        else:
+            groups[shown_state].append(view)
+        for answer in view.answers:
+            party_standing = standing.get(answer.party.pk)
+            if party_standing is None:
+                continue
+            given = None if answer.hidden or answer.response is None else answer.response.answer
+            if given == Response.Answer.ACCEPT:
+                party_standing.agreed += 1
+            elif given in (Response.Answer.DECLINE, Response.Answer.COUNTER):
+                party_standing.declined += 1
+            else:
+                party_standing.open += 1
+
+    events = list(
+        Event.objects.filter(agreement=agreement)
+        .select_related("actor", "need")
+        .order_by("-created_at", "-pk")[:HISTORY_LENGTH]
+    )
+    signed_by = [s.party for s in version.signatures.select_related("party")]
+    versions = list(agreement.versions.order_by("number"))
+    invitations = [
+        i
+        for i in agreement.invitations.select_related("invited_by").order_by("-created_at")
+        if i.is_pending()
+    ]
+    return VersionView(
+        agreement=agreement,
+        version=version,
+        viewer=viewer,
+        participant=participant,
+        parties=parties,
+        facilitators=facilitators,
+        groups=groups,
+        standing=list(standing.values()),
+        events=_mask_hidden_answers(events, hidden_needs, viewer),
+        signed_by=signed_by,
+        versions=versions,
+        invitations=invitations,
+        open_count=open_count,
+        live_count=live_count,
+    )
+
+
+def _need_view(
+    *,
+    need: Need,
+    agreement: Agreement,
+    viewer: User,
+    active: list[Participant],
+    previous_visit: datetime.datetime | None,
+    is_party: bool,
+    party_ids: set[int],
+) -> NeedView:
+    addressees = sorted(need.addressees.all(), key=lambda u: u.name.lower())
+    responses = list(need.responses.all())
+    latest: dict[int, Response] = {}
+    for response in responses:
+        if response.revision == need.revision:
+            latest[response.party_id] = response
+    everyone_answered = all(u.pk in latest for u in addressees)
+    hidden = agreement.answer_independently and not everyone_answered and need.is_live
+    answers = [
+        Answer(
+            party=user,
+            response=latest.get(user.pk),
+            hidden=hidden and user.pk != viewer.pk and user.pk in latest,
+        )
+        for user in addressees
+    ]
+    if hidden:
+        # Nobody learns even *that* others answered, only how many are still to answer.
+        answers = [
+            a if a.party.pk == viewer.pk else Answer(party=a.party, response=None, hidden=True)
+            for a in answers
+        ]
+    seen_since = need.put_down_at or need.created_at
+    seen_by = [
+        p.user
+        for p in active
+        if p.user_id != need.author_id and p.last_seen_at and p.last_seen_at >= seen_since
+    ]
+    is_author = need.author_id == viewer.pk
+    carried = need.carried_from_id is not None
+    live = need.is_live and is_party
+    return NeedView(
+        need=need,
+        answers=answers,
+        comments=list(need.comments.all()),
+        seen_by=seen_by,
+        waiting_on=[u for u in addressees if u.pk not in latest],
+        mine=latest.get(viewer.pk),
+        is_new=bool(previous_visit and need.changed_at > previous_visit and not need.is_draft),
+        hidden=hidden,
+        earlier_answers=len(responses) - len(latest),
+        can_answer=live and viewer.pk in {u.pk for u in addressees},
+        can_edit=is_party and ((need.is_draft and is_author) or (live and (is_author or carried))),
+        can_withdraw=live and is_author and need.state == NeedState.OPEN,
+        can_reopen=live and carried and need.state != NeedState.OPEN,
+        can_drop=live and carried,
+        can_comment=live,
+    )
+
+
+ANSWER_EVENTS = {Event.Kind.ACCEPTED, Event.Kind.DECLINED, Event.Kind.COUNTERED}
+
+
+def _mask_hidden_answers(events: list[Event], hidden_needs: set[int], viewer: User) -> list[Event]:
+    """While answers are hidden, the history says that someone answered, not what."""
+    for event in events:
+        event.masked = (  # type: ignore[attr-defined]
+            event.kind in ANSWER_EVENTS
+            and event.need_id in hidden_needs
+            and event.actor_id != viewer.pk
+        )
+    return events

@@ -1,0 +1,554 @@
+"""Agreement pages. Each view: check access, validate, call a rule, then render or redirect.
+
+Every action is a plain form POST that redirects; with htmx it answers with the region of the
+page that changed (a built-in template partial), rendered for the person who asked.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, OuterRef
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from accounts.http import AnyHttpRequest, AuthenticatedHttpRequest
+from accounts.models import User
+from agreements import negotiation, services
+from agreements.compare import compare
+from agreements.forms import (
+    AgreementForm,
+    CommentForm,
+    CompareForm,
+    InviteForm,
+    NeedForm,
+    NeedWithAddresseesForm,
+    PutDownForm,
+    RenegotiateForm,
+    RespondForm,
+)
+from agreements.library import BY_SLUG, suggestions_for
+from agreements.models import (
+    Invitation,
+    Need,
+    NeedState,
+    Participant,
+    Response,
+    Signature,
+    Version,
+)
+from agreements.services import NegotiationError
+
+# Access -----------------------------------------------------------------------------------
+
+
+def participant_for(request: AuthenticatedHttpRequest, public_id: str) -> Participant:
+    """The signed-in person's place in the agreement; 404 for everyone else."""
+    participant = (
+        Participant.objects.active()
+        .select_related("agreement")
+        .filter(agreement__public_id=public_id, user=request.user)
+        .first()
+    )
+    if participant is None:
+        raise Http404
+    return participant
+
+
+def party_for(request: AuthenticatedHttpRequest, public_id: str) -> Participant:
+    """Like participant_for, but only parties may act (facilitators read)."""
+    participant = participant_for(request, public_id)
+    if not participant.is_party:
+        raise Http404
+    return participant
+
+
+def need_for(participant: Participant, need_id: int) -> Need:
+    """A need of this agreement that the person may see: never someone else's draft."""
+    need = get_object_or_404(
+        Need.objects.select_related("version"),
+        pk=need_id,
+        version__agreement=participant.agreement,
+    )
+    if need.is_draft and need.author_id != participant.user_id:
+        raise Http404
+    return need
+
+
+# Rendering --------------------------------------------------------------------------------
+
+
+def _page(
+    request: AuthenticatedHttpRequest,
+    participant: Participant,
+    version: Version,
+    *,
+    region: str = "",
+    status: int = 200,
+    **extra: Any,
+) -> HttpResponse:
+    view = negotiation.build(
+        agreement=participant.agreement,
+        version=version,
+        viewer=request.user,
+        participant=participant,
+    )
+    template = "agreements/detail.html" + (f"#{region}" if region else "")
+    return render(request, template, {"view": view, **extra}, status=status)
+
+
+def _after_action(
+    request: AuthenticatedHttpRequest,
+    participant: Participant,
+    version: Version,
+    *,
+    anchor: str = "",
+    error: str = "",
+) -> HttpResponse:
+    """htmx: the negotiation region, fresh. Without JavaScript: back to the page."""
+    if request.htmx:
+        return _page(request, participant, version, region="negotiation", error=error)
+    if error:
+        messages.error(request, error)
+    url = reverse("agreements:detail", args=[participant.agreement.public_id])
+    if version.number != negotiation.current_version(participant.agreement).number:
+        url = reverse("agreements:version", args=[participant.agreement.public_id, version.number])
+    return redirect(f"{url}#{anchor}" if anchor else url)
+
+
+def _act(
+    request: AuthenticatedHttpRequest,
+    participant: Participant,
+    need: Need,
+    rule: Callable[[], object],
+) -> HttpResponse:
+    try:
+        rule()
+    except NegotiationError as error:
+        return _after_action(request, participant, need.version, error=error.message)
+    return _after_action(request, participant, need.version, anchor=f"need-{need.pk}")
+
+
+# Dashboard --------------------------------------------------------------------------------
+
+
+def home(request: AnyHttpRequest) -> HttpResponse:
+    """Visitors see what Accord is; signed-in people see what waits on them."""
+    if not request.user.is_authenticated:
+        return render(request, "home.html")
+    user = request.user
+    assert isinstance(user, User)
+    answered = Response.objects.filter(
+        need=OuterRef("pk"), party=user, revision=OuterRef("revision")
+    )
+    to_answer = (
+        Need.objects.filter(
+            status=Need.Status.PUT_DOWN,
+            version__state=Version.State.NEGOTIATING,
+            addressees=user,
+        )
+        .exclude(Exists(answered))
+        .select_related("author", "version__agreement")
+        .order_by("put_down_at")
+    )
+    participations = list(
+        Participant.objects.active()
+        .filter(user=user)
+        .select_related("agreement")
+        .order_by("-agreement__created_at")
+    )
+    agreement_ids = [p.agreement_id for p in participations]
+    versions = {
+        v.agreement_id: v
+        for v in Version.objects.filter(agreement_id__in=agreement_ids).order_by("number")
+    }
+    open_needs = set(
+        Need.objects.filter(
+            version__in=[v for v in versions.values() if v.is_open],
+            status=Need.Status.PUT_DOWN,
+            state=NeedState.OPEN,
+        ).values_list("version_id", flat=True)
+    )
+    live = set(
+        Need.objects.filter(
+            version__in=[v for v in versions.values() if v.is_open], status=Need.Status.PUT_DOWN
+        ).values_list("version_id", flat=True)
+    )
+    signed = set(
+        Signature.objects.filter(party=user, version__in=versions.values()).values_list(
+            "version_id", flat=True
+        )
+    )
+    to_sign = [
+        v
+        for p in participations
+        if p.is_party
+        and (v := versions[p.agreement_id]).is_open
+        and v.pk in live
+        and v.pk not in open_needs
+        and v.pk not in signed
+    ]
+    invitations = [
+        i
+        for i in Invitation.objects.filter(email__iexact=user.email)
+        .exclude(agreement_id__in=agreement_ids)
+        .select_related("agreement", "invited_by")
+        if i.is_pending()
+    ]
+    rows = [(p, versions[p.agreement_id]) for p in participations]
+    to_answer_list = list(to_answer)
+    context = {
+        "waiting_count": len(to_answer_list) + len(to_sign) + len(invitations),
+        "to_answer": to_answer_list,
+        "to_sign": to_sign,
+        "invitations": invitations,
+        "rows": rows,
+    }
+    return render(request, "agreements/dashboard.html", context)
+
+
+# Agreements -------------------------------------------------------------------------------
+
+
+@login_required
+def agreement_new(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = AgreementForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            agreement = services.agreement_create(creator=request.user, **form.cleaned_data)
+        except NegotiationError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Your agreement is started. Invite the others to it."))
+            return redirect("agreements:detail", agreement.public_id)
+    return render(request, "agreements/agreement_new.html", {"form": form})
+
+
+def _mark_visit(participant: Participant) -> None:
+    """Remember this visit, so the next one can mark what is new since."""
+    now = timezone.now()
+    Participant.objects.filter(pk=participant.pk).update(
+        previous_seen_at=participant.last_seen_at, last_seen_at=now
+    )
+    participant.previous_seen_at, participant.last_seen_at = participant.last_seen_at, now
+
+
+@login_required
+def agreement_detail(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    participant = participant_for(request, public_id)
+    version = negotiation.current_version(participant.agreement)
+    if not request.htmx:
+        _mark_visit(participant)
+    return _page(request, participant, version, region="negotiation" if request.htmx else "")
+
+
+@login_required
+def version_detail(request: AuthenticatedHttpRequest, public_id: str, number: int) -> HttpResponse:
+    participant = participant_for(request, public_id)
+    version = get_object_or_404(Version, agreement=participant.agreement, number=number)
+    return _page(request, participant, version, region="negotiation" if request.htmx else "")
+
+
+@login_required
+def version_list(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    participant = participant_for(request, public_id)
+    versions = participant.agreement.versions.select_related("opened_by").order_by("-number")
+    context = {"agreement": participant.agreement, "versions": versions}
+    return render(request, "agreements/versions.html", context)
+
+
+@login_required
+def version_compare(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    participant = participant_for(request, public_id)
+    agreement = participant.agreement
+    versions = list(agreement.versions.order_by("number"))
+    latest = versions[-1].number
+    form = CompareForm(request.GET or {"base": max(latest - 1, 1), "other": latest})
+    rows = None
+    if form.is_valid():
+        by_number = {v.number: v for v in versions}
+        base = by_number.get(form.cleaned_data["base"])
+        other = by_number.get(form.cleaned_data["other"])
+        if base is None or other is None:
+            form.add_error(None, _("Choose two versions of this agreement."))
+        else:
+            rows = compare(agreement, base, other)
+    context = {"agreement": agreement, "versions": versions, "form": form, "rows": rows}
+    return render(request, "agreements/compare.html", context)
+
+
+@login_required
+def leave(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    participant = participant_for(request, public_id)
+    if request.method == "POST":
+        services.agreement_leave(agreement=participant.agreement, user=request.user)
+        messages.success(
+            request, _("You have left “%(title)s”.") % {"title": participant.agreement}
+        )
+        if request.htmx:
+            return HttpResponseClientRedirect(reverse("home"))
+        return redirect("home")
+    return render(request, "agreements/leave.html", {"agreement": participant.agreement})
+
+
+@login_required
+@require_POST
+def sign(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    participant = party_for(request, public_id)
+    version = negotiation.current_version(participant.agreement)
+    try:
+        services.version_sign(version=version, party=request.user)
+    except NegotiationError as error:
+        return _after_action(request, participant, version, error=error.message)
+    return _after_action(request, participant, version, anchor="signatures")
+
+
+@login_required
+def renegotiate(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    participant = party_for(request, public_id)
+    form = RenegotiateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.version_renegotiate(
+                agreement=participant.agreement, party=request.user, **form.cleaned_data
+            )
+        except NegotiationError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("A new version is open. Agreed needs came along."))
+            return redirect("agreements:detail", public_id)
+    context = {"agreement": participant.agreement, "form": form}
+    return render(request, "agreements/renegotiate.html", context)
+
+
+# Invitations ------------------------------------------------------------------------------
+
+
+@login_required
+def invite(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    participant = party_for(request, public_id)
+    agreement = participant.agreement
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invitation_create(
+                agreement=agreement, inviter=request.user, email=form.cleaned_data["email"]
+            )
+        except NegotiationError as error:
+            form.add_error("email", error.message)
+        else:
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
+            )
+            return redirect("agreements:invite", public_id)
+    invitations = agreement.invitations.select_related("invited_by", "accepted_by")
+    context = {"agreement": agreement, "form": form, "invitations": invitations}
+    return render(request, "agreements/invite.html", context)
+
+
+@login_required
+@require_POST
+def invitation_manage(
+    request: AuthenticatedHttpRequest, public_id: str, pk: int, action: str
+) -> HttpResponse:
+    participant = party_for(request, public_id)
+    invitation = get_object_or_404(Invitation, pk=pk, agreement=participant.agreement)
+    rule = services.invitation_resend if action == "resend" else services.invitation_revoke
+    try:
+        rule(invitation=invitation, actor=request.user)
+    except NegotiationError as error:
+        messages.error(request, error.message)
+    else:
+        done = _("Invitation sent again.") if action == "resend" else _("Invitation withdrawn.")
+        messages.success(request, done)
+    return redirect("agreements:invite", public_id)
+
+
+def invitation(request: AnyHttpRequest, token: str) -> HttpResponse:
+    """Where an invitation link lands, signed in or not."""
+    try:
+        found = services.invitation_from_token(token)
+    except NegotiationError as error:
+        return render(request, "agreements/invitation.html", {"error": error.message}, status=400)
+    if request.method == "POST" and request.user.is_authenticated:
+        assert isinstance(request.user, User)
+        try:
+            services.invitation_accept(token=token, user=request.user)
+        except NegotiationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Welcome to “%(title)s”.") % {"title": found.agreement})
+        return redirect("agreements:detail", found.agreement.public_id)
+    return render(request, "agreements/invitation.html", {"invitation": found, "token": token})
+
+
+# Needs ------------------------------------------------------------------------------------
+
+
+def _others(participant: Participant) -> list[User]:
+    return [
+        p.user
+        for p in Participant.objects.parties()
+        .filter(agreement=participant.agreement)
+        .exclude(user=participant.user)
+        .select_related("user")
+    ]
+
+
+@login_required
+def need_new(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    participant = party_for(request, public_id)
+    agreement = participant.agreement
+    version = negotiation.current_version(agreement)
+    others = _others(participant)
+    suggestion = BY_SLUG.get(request.GET.get("suggestion", ""))
+    initial = (
+        {
+            "statement": suggestion.statement,
+            "looks_like": suggestion.looks_like,
+            "category": suggestion.category,
+        }
+        if suggestion
+        else {}
+    )
+    form = NeedWithAddresseesForm(request.POST or None, initial=initial, others=others)
+    if request.method == "POST" and form.is_valid():
+        try:
+            need = services.need_draft(
+                version=version,
+                author=request.user,
+                statement=form.cleaned_data["statement"],
+                looks_like=form.cleaned_data["looks_like"],
+                category=form.cleaned_data["category"],
+            )
+            if "put_down" in request.POST:
+                services.need_put_down(
+                    need=need, actor=request.user, addressee_ids=form.addressee_ids()
+                )
+        except NegotiationError as error:
+            form.add_error(None, error.message)
+        else:
+            return redirect(reverse("agreements:detail", args=[public_id]) + f"#need-{need.pk}")
+    context = {
+        "agreement": agreement,
+        "version": version,
+        "form": form,
+        "others": others,
+        "suggestions": suggestions_for(agreement.kind),
+    }
+    return render(request, "agreements/need_form.html", context)
+
+
+@login_required
+def need_edit(request: AuthenticatedHttpRequest, public_id: str, pk: int) -> HttpResponse:
+    participant = party_for(request, public_id)
+    need = need_for(participant, pk)
+    initial = {
+        "statement": need.statement,
+        "looks_like": need.looks_like,
+        "category": need.category,
+    }
+    form = NeedForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.need_edit(need=need, actor=request.user, **form.cleaned_data)
+        except NegotiationError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(reverse("agreements:detail", args=[public_id]) + f"#need-{need.pk}")
+    context = {"agreement": participant.agreement, "need": need, "form": form}
+    return render(request, "agreements/need_form.html", context)
+
+
+@login_required
+@require_POST
+def need_put_down(request: AuthenticatedHttpRequest, public_id: str, pk: int) -> HttpResponse:
+    participant = party_for(request, public_id)
+    need = need_for(participant, pk)
+    form = PutDownForm(request.POST, others=_others(participant))
+    if not form.is_valid():
+        return _after_action(
+            request, participant, need.version, error=_("Choose who to put it down for.")
+        )
+    return _act(
+        request,
+        participant,
+        need,
+        lambda: services.need_put_down(
+            need=need, actor=request.user, addressee_ids=form.addressee_ids()
+        ),
+    )
+
+
+NEED_ACTIONS: dict[str, Callable[..., object]] = {
+    "withdraw": services.need_withdraw,
+    "reopen": services.need_reopen,
+    "drop": services.need_drop,
+    "offer-again": services.need_offer_again,
+}
+
+
+@login_required
+@require_POST
+def need_action(
+    request: AuthenticatedHttpRequest, public_id: str, pk: int, action: str
+) -> HttpResponse:
+    """Withdraw, reopen, drop or offer again: one click, no input."""
+    participant = party_for(request, public_id)
+    need = need_for(participant, pk)
+    if action == "delete":
+        services.need_delete_draft(need=need, actor=request.user)
+        return _after_action(request, participant, need.version)
+    rule = NEED_ACTIONS[action]
+    return _act(request, participant, need, lambda: rule(need=need, actor=request.user))
+
+
+@login_required
+@require_POST
+def need_respond(request: AuthenticatedHttpRequest, public_id: str, pk: int) -> HttpResponse:
+    participant = party_for(request, public_id)
+    need = need_for(participant, pk)
+    form = RespondForm(request.POST)
+    if not form.is_valid():
+        errors = " ".join(str(e) for field in form.errors.values() for e in field)
+        return _after_action(request, participant, need.version, error=errors)
+    data = form.cleaned_data
+    return _act(
+        request,
+        participant,
+        need,
+        lambda: services.need_respond(
+            need=need,
+            party=request.user,
+            answer=data["answer"],
+            reason=data["reason"],
+            counter_statement=data["statement"],
+            counter_looks_like=data["looks_like"],
+        ),
+    )
+
+
+@login_required
+@require_POST
+def need_comment(request: AuthenticatedHttpRequest, public_id: str, pk: int) -> HttpResponse:
+    participant = party_for(request, public_id)
+    need = need_for(participant, pk)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        errors = " ".join(str(e) for e in form.errors.get("body", []))
+        return _after_action(request, participant, need.version, error=errors)
+    return _act(
+        request,
+        participant,
+        need,
+        lambda: services.need_comment(
+            need=need, author=request.user, body=form.cleaned_data["body"]
+        ),
+    )
