@@ -659,9 +659,7 @@ def need_reopen(*, need: Need, actor: User, now: datetime.datetime | None = None
     version, need = _lock_need(need.pk)
     _party(version.agreement, actor)
     if not need.is_live or need.carried_from_id is None:
-        raise NegotiationError(
-            _("Only needs carried over from the last version can be reopened.")
-        )
+        raise NegotiationError(_("Only needs carried over from the last version can be reopened."))
     if need.state == NeedState.OPEN:
         raise NegotiationError(_("This need is already open."))
     need.revision += 1

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from accounts.adapter import INVITATION_SESSION_KEY
 from accounts.http import AnyHttpRequest, AuthenticatedHttpRequest
 from accounts.models import User
 from agreements import negotiation, services
@@ -385,6 +386,8 @@ def invitation(request: AnyHttpRequest, token: str) -> HttpResponse:
         else:
             messages.success(request, _("Welcome to “%(title)s”.") % {"title": found.agreement})
         return redirect("agreements:detail", found.agreement.public_id)
+    if not request.user.is_authenticated:
+        request.session[INVITATION_SESSION_KEY] = token  # back here after sign-up or login
     return render(request, "agreements/invitation.html", {"invitation": found, "token": token})
 
 
