@@ -1,0 +1,46 @@
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import User
+from agreements import services
+from agreements.models import Response
+
+
+@pytest.fixture
+def operator(db: None) -> User:
+    return User.objects.create_superuser("ops@example.com", "an operator's passphrase")
+
+
+@pytest.mark.django_db
+def test_operators_can_read_the_record(client: Client, operator: User, alice: User) -> None:
+    services.agreement_create(creator=alice, title="Ours")
+    client.force_login(operator)
+    for name in ["agreement", "version", "need", "response", "event", "invitation"]:
+        response = client.get(reverse(f"admin:agreements_{name}_changelist"))
+        assert response.status_code == 200, name
+    assert b"Ours" in client.get(reverse("admin:agreements_agreement_changelist")).content
+
+
+@pytest.mark.django_db
+def test_the_record_cannot_be_changed_in_the_admin(
+    client: Client, operator: User, alice: User, bob: User
+) -> None:
+    agreement = services.agreement_create(creator=alice, title="Ours")
+    event = agreement.events.get()
+    client.force_login(operator)
+    assert client.get(reverse("admin:agreements_response_add")).status_code == 403
+    change = client.post(reverse("admin:agreements_event_change", args=[event.pk]), {"kind": "x"})
+    assert change.status_code == 403
+    delete = client.post(reverse("admin:agreements_event_delete", args=[event.pk]), {"post": "yes"})
+    assert delete.status_code == 403
+    event.refresh_from_db()
+    assert event.kind == "created"
+    assert Response.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_people_who_are_not_staff_are_sent_to_log_in(client: Client, alice: User) -> None:
+    client.force_login(alice)
+    response = client.get(reverse("admin:agreements_event_changelist"))
+    assert response.status_code == 302
