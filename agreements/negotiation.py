@@ -41,6 +41,7 @@ class NeedView:
     is_new: bool
     hidden: bool
     earlier_answers: int
+    reworded_since_you_answered: bool = False
     answers_need: Need | None = None
     counters: list[Need] = field(default_factory=list)
     can_answer: bool = False
@@ -300,6 +301,8 @@ def _need_view(
         is_new=bool(previous_visit and need.changed_at > previous_visit and not need.is_draft),
         hidden=hidden,
         earlier_answers=len(responses) - len(latest),
+        reworded_since_you_answered=viewer.pk not in latest
+        and any(r.party_id == viewer.pk and r.revision < need.revision for r in responses),
         can_answer=live and viewer.pk in {u.pk for u in addressees},
         can_edit=is_party and ((need.is_draft and is_author) or (live and (is_author or carried))),
         can_withdraw=live and is_author and need.state == NeedState.OPEN,
