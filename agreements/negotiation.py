@@ -101,6 +101,11 @@ class VersionView:
     invitations: list[Invitation]
     open_count: int
     live_count: int
+    is_current: bool
+
+    @property
+    def last_event_id(self) -> int:
+        return max((e.pk for e in self.events), default=0)
 
     @property
     def is_party(self) -> bool:
@@ -223,10 +228,11 @@ def build(
     events = list(
         Event.objects.filter(agreement=agreement)
         .select_related("actor", "need")
-        .order_by("-created_at", "-pk")[:HISTORY_LENGTH]
+        .order_by("-pk")[:HISTORY_LENGTH]
     )
     signed_by = [s.party for s in version.signatures.select_related("party")]
     versions = list(agreement.versions.order_by("number"))
+    is_current = versions[-1].pk == version.pk
     invitations = [
         i
         for i in agreement.invitations.select_related("invited_by").order_by("-created_at")
@@ -247,6 +253,7 @@ def build(
         invitations=invitations,
         open_count=open_count,
         live_count=live_count,
+        is_current=is_current,
     )
 
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from agreements import live
 from agreements.models import (
     Agreement,
     Comment,
@@ -63,7 +64,7 @@ def _record(
     need: Need | None = None,
     **data: Any,
 ) -> Event:
-    return Event.objects.create(
+    event = Event.objects.create(
         agreement=agreement,
         version=version,
         need=need,
@@ -72,6 +73,9 @@ def _record(
         data=data,
         created_at=now,
     )
+    # Robust: the change is committed whatever happens to the live channel.
+    transaction.on_commit(lambda: live.publish_change(agreement.pk, event.pk), robust=True)
+    return event
 
 
 def _party(agreement: Agreement, user: User) -> Participant:

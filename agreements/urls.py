@@ -1,6 +1,6 @@
 from django.urls import path
 
-from agreements import views
+from agreements import streams, views
 
 app_name = "agreements"
 
@@ -42,4 +42,8 @@ urlpatterns = [
     ),
     path(NEED + "delete/", views.need_action, {"action": "delete"}, name="need-delete"),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
+    path("live/", streams.stream, name="live"),
+    path(A + "live/", streams.stream, name="live-agreement"),
+    path(A + "presence/", streams.presence, name="presence"),
+    path("waiting/", streams.waiting, name="waiting"),
 ]

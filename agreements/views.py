@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
 from accounts.adapter import INVITATION_SESSION_KEY
 from accounts.http import AnyHttpRequest, AuthenticatedHttpRequest
@@ -244,6 +244,8 @@ def _mark_visit(participant: Participant) -> None:
 def agreement_detail(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     participant = participant_for(request, public_id)
     version = negotiation.current_version(participant.agreement)
+    if request.htmx and request.GET.get("shown", str(version.number)) != str(version.number):
+        return HttpResponseClientRefresh()  # a new version opened: the whole page changes
     if not request.htmx:
         _mark_visit(participant)
     return _page(request, participant, version, region="negotiation" if request.htmx else "")

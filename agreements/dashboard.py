@@ -1,0 +1,79 @@
+"""What waits on a person across all their agreements: the dashboard and the navigation count."""
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef
+
+from accounts.models import User
+from agreements.models import Invitation, Need, NeedState, Participant, Response, Signature, Version
+
+
+@dataclass
+class Waiting:
+    to_answer: list[Need]
+    to_sign: list[Version]
+    invitations: list[Invitation]
+    rows: list[tuple[Participant, Version]]
+
+    @property
+    def count(self) -> int:
+        return len(self.to_answer) + len(self.to_sign) + len(self.invitations)
+
+
+def needs_to_answer(user: User) -> "list[Need]":
+    """Needs put down for this person in an open version that they have not answered yet."""
+    answered = Response.objects.filter(
+        need=OuterRef("pk"), party=user, revision=OuterRef("revision")
+    )
+    return list(
+        Need.objects.filter(
+            status=Need.Status.PUT_DOWN,
+            version__state=Version.State.NEGOTIATING,
+            addressees=user,
+        )
+        .exclude(Exists(answered))
+        .select_related("author", "version__agreement")
+        .order_by("put_down_at")
+    )
+
+
+def waiting_for(user: User) -> Waiting:
+    participations = list(
+        Participant.objects.active()
+        .filter(user=user)
+        .select_related("agreement")
+        .order_by("-agreement__created_at")
+    )
+    agreement_ids = [p.agreement_id for p in participations]
+    latest: dict[int, Version] = {}
+    for version in Version.objects.filter(agreement_id__in=agreement_ids).order_by("number"):
+        latest[version.agreement_id] = version
+    open_versions = [v for v in latest.values() if v.is_open]
+    live = Need.objects.filter(version__in=open_versions, status=Need.Status.PUT_DOWN)
+    with_needs = set(live.values_list("version_id", flat=True))
+    with_open_needs = set(live.filter(state=NeedState.OPEN).values_list("version_id", flat=True))
+    signed = set(
+        Signature.objects.filter(party=user, version__in=open_versions).values_list(
+            "version_id", flat=True
+        )
+    )
+    to_sign = [
+        latest[p.agreement_id]
+        for p in participations
+        if p.is_party
+        and latest[p.agreement_id].is_open
+        and latest[p.agreement_id].pk in with_needs - with_open_needs - signed
+    ]
+    invitations = [
+        i
+        for i in Invitation.objects.filter(email__iexact=user.email)
+        .exclude(agreement_id__in=agreement_ids)
+        .select_related("agreement", "invited_by")
+        if i.is_pending()
+    ]
+    return Waiting(
+        to_answer=needs_to_answer(user),
+        to_sign=to_sign,
+        invitations=invitations,
+        rows=[(p, latest[p.agreement_id]) for p in participations],
+    )

@@ -1,0 +1,213 @@
+"""Live updates: "agreement X changed" goes to everyone in it, once the change is committed.
+
+Each person has one channel. A rule function records an Event; after commit, `publish` sends
+{"agreement": public id, "event": event id} to the channel of every current participant. Open
+pages hold a Server-Sent Events stream on their person's channel and re-fetch what changed with
+ordinary, permission-checked GETs, so a message never carries anything a person may not see.
+
+With REDIS_URL the channels are Redis pub/sub (any number of web processes); without it they live
+in this process (the embedded default serves from one process). Presence (who has an agreement
+page open right now) is kept the same way: a Redis sorted set, or a dict in this process.
+"""
+
+import asyncio
+import contextlib
+import json
+import threading
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import redis
+import redis.asyncio as aioredis
+from django.conf import settings
+
+KEEPALIVE_SECONDS = 15.0
+PRESENCE_TTL_SECONDS = 45.0
+
+
+@dataclass(frozen=True)
+class Message:
+    agreement: str  # public id
+    event: int  # Event.pk: also the SSE id, so a reconnecting browser says what it last saw
+    kind: str = "changed"  # "changed" or "presence"
+
+    def dumps(self) -> str:
+        return json.dumps({"agreement": self.agreement, "event": self.event, "kind": self.kind})
+
+    @classmethod
+    def loads(cls, raw: str | bytes) -> "Message":
+        data = json.loads(raw)
+        return cls(agreement=str(data["agreement"]), event=int(data["event"]), kind=data["kind"])
+
+
+class Hub(Protocol):
+    def publish(self, user_ids: Iterable[int], message: Message) -> None: ...
+
+    def subscribe(self, user_id: int) -> Any: ...  # async context manager -> asyncio.Queue
+
+    def subscribers(self, user_id: int) -> int: ...
+
+    def present(self, agreement: str) -> set[int]: ...
+
+    def arrive(self, agreement: str, user_id: int, connection: str) -> None: ...
+
+    def leave(self, agreement: str, user_id: int, connection: str) -> None: ...
+
+
+class LocalHub:
+    """Channels inside this process. Publishing is thread-safe: sync views run in threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._queues: dict[int, set[tuple[asyncio.AbstractEventLoop, asyncio.Queue[Message]]]] = (
+            defaultdict(set)
+        )
+        self._presence: dict[str, dict[str, int]] = defaultdict(dict)
+
+    def publish(self, user_ids: Iterable[int], message: Message) -> None:
+        with self._lock:
+            targets = [pair for uid in user_ids for pair in self._queues.get(uid, ())]
+        for loop, queue in targets:
+            # RuntimeError: that page's event loop is gone; its stream is closing anyway.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(queue.put_nowait, message)
+
+    @asynccontextmanager
+    async def subscribe(self, user_id: int) -> AsyncIterator[asyncio.Queue[Message]]:
+        queue: asyncio.Queue[Message] = asyncio.Queue()
+        entry = (asyncio.get_running_loop(), queue)
+        with self._lock:
+            self._queues[user_id].add(entry)
+        try:
+            yield queue
+        finally:
+            with self._lock:
+                self._queues[user_id].discard(entry)
+                if not self._queues[user_id]:
+                    del self._queues[user_id]
+
+    def subscribers(self, user_id: int) -> int:
+        with self._lock:
+            return len(self._queues.get(user_id, ()))
+
+    def present(self, agreement: str) -> set[int]:
+        with self._lock:
+            return set(self._presence.get(agreement, {}).values())
+
+    def arrive(self, agreement: str, user_id: int, connection: str) -> None:
+        with self._lock:
+            self._presence[agreement][connection] = user_id
+
+    def leave(self, agreement: str, user_id: int, connection: str) -> None:
+        with self._lock:
+            self._presence[agreement].pop(connection, None)
+
+
+class RedisHub:
+    """Channels in Redis pub/sub, shared by every web process."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._client = redis.Redis.from_url(url)
+
+    @staticmethod
+    def channel(user_id: int) -> str:
+        return f"accord:live:user:{user_id}"
+
+    @staticmethod
+    def presence_key(agreement: str) -> str:
+        return f"accord:live:presence:{agreement}"
+
+    def publish(self, user_ids: Iterable[int], message: Message) -> None:
+        payload = message.dumps()
+        with self._client.pipeline(transaction=False) as pipe:
+            for uid in user_ids:
+                pipe.publish(self.channel(uid), payload)
+            pipe.execute()
+
+    @asynccontextmanager
+    async def subscribe(self, user_id: int) -> AsyncIterator[asyncio.Queue[Message]]:
+        client = aioredis.Redis.from_url(self.url)
+        pubsub = client.pubsub(ignore_subscribe_messages=True)
+        await pubsub.subscribe(self.channel(user_id))
+        queue: asyncio.Queue[Message] = asyncio.Queue()
+
+        async def pump() -> None:
+            async for item in pubsub.listen():
+                if item.get("type") == "message":
+                    queue.put_nowait(Message.loads(item["data"]))
+
+        task = asyncio.create_task(pump())
+        try:
+            yield queue
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+            await pubsub.unsubscribe()
+            await pubsub.aclose()  # type: ignore[no-untyped-call]
+            await client.aclose()
+
+    def subscribers(self, user_id: int) -> int:
+        counts = self._client.pubsub_numsub(self.channel(user_id))
+        return int(counts[0][1]) if counts else 0
+
+    def present(self, agreement: str) -> set[int]:
+        members = self._client.zrangebyscore(self.presence_key(agreement), time.time(), "+inf")
+        return {int(str(m, "utf-8").split(":", 1)[0]) for m in members}  # type: ignore[arg-type]
+
+    def arrive(self, agreement: str, user_id: int, connection: str) -> None:
+        key = self.presence_key(agreement)
+        with self._client.pipeline(transaction=False) as pipe:
+            pipe.zadd(key, {f"{user_id}:{connection}": time.time() + PRESENCE_TTL_SECONDS})
+            pipe.zremrangebyscore(key, "-inf", time.time())
+            pipe.expire(key, int(PRESENCE_TTL_SECONDS * 2))
+            pipe.execute()
+
+    def leave(self, agreement: str, user_id: int, connection: str) -> None:
+        self._client.zrem(self.presence_key(agreement), f"{user_id}:{connection}")
+
+
+_hub: Hub | None = None
+_hub_lock = threading.Lock()
+
+
+def hub() -> Hub:
+    global _hub
+    with _hub_lock:
+        if _hub is None:
+            _hub = RedisHub(settings.REDIS_URL) if settings.REDIS_URL else LocalHub()
+        return _hub
+
+
+def new_connection_id() -> str:
+    return uuid.uuid4().hex
+
+
+def sse(event: str, data: str = "", *, id: int | None = None) -> str:
+    """One Server-Sent Event, as text."""
+    lines = [f"event: {event}"]
+    if id is not None:
+        lines.append(f"id: {id}")
+    lines.append(f"data: {data}")
+    return "\n".join(lines) + "\n\n"
+
+
+def publish_change(agreement_id: int, event_id: int, kind: str = "changed") -> None:
+    """Tell everyone now in the agreement that it changed. Called after commit."""
+    from agreements.models import Agreement, Participant
+
+    public_id = Agreement.objects.values_list("public_id", flat=True).get(pk=agreement_id)
+    people = Participant.objects.active().filter(agreement_id=agreement_id)
+    user_ids = list(people.values_list("user_id", flat=True))
+    hub().publish(user_ids, Message(agreement=public_id, event=event_id, kind=kind))
+
+
+def publish_presence(agreement_id: int) -> None:
+    """Someone opened or closed the agreement page."""
+    publish_change(agreement_id, 0, kind="presence")

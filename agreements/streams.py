@@ -1,0 +1,128 @@
+"""The live-update stream (Server-Sent Events) and the small fragments it asks pages to refresh."""
+
+import asyncio
+from collections.abc import AsyncIterator
+
+from asgiref.sync import sync_to_async
+from django.contrib.auth.decorators import login_required
+from django.db.models import Max
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+
+from accounts.http import AuthenticatedHttpRequest
+from agreements import live
+from agreements.dashboard import waiting_for
+from agreements.models import Agreement, Event, Participant
+from agreements.views import participant_for
+
+
+def _int(value: str | None) -> int:
+    try:
+        return max(int(value or 0), 0)
+    except ValueError:
+        return 0
+
+
+async def stream(request: HttpRequest, public_id: str | None = None) -> StreamingHttpResponse:
+    """One stream per open page: `waiting` when anything of yours changed (the navigation count
+    follows), and on an agreement page `changed` and `presence` for that agreement."""
+    user = await request.auser()
+    if not user.is_authenticated:
+        raise Http404
+    agreement = None
+    if public_id is not None:
+        participant = await (
+            Participant.objects.active()
+            .select_related("agreement")
+            .filter(agreement__public_id=public_id, user_id=user.pk)
+            .afirst()
+        )
+        if participant is None:
+            raise Http404
+        agreement = participant.agreement
+    # The page says which change it was rendered after; a reconnecting browser says which
+    # change it saw last. Whatever happened since is announced at once.
+    since = max(_int(request.GET.get("since")), _int(request.headers.get("Last-Event-ID")))
+    response = StreamingHttpResponse(
+        _events(user.pk, agreement, since), content_type="text/event-stream"
+    )
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # nginx: do not buffer the stream
+    return response
+
+
+async def _still_in(agreement: Agreement, user_id: int) -> bool:
+    return await Participant.objects.active().filter(agreement=agreement, user_id=user_id).aexists()
+
+
+async def _events(user_id: int, agreement: Agreement | None, since: int) -> AsyncIterator[str]:
+    hub = live.hub()
+    connection = live.new_connection_id()
+    async with hub.subscribe(user_id) as queue:
+        yield ": connected\n\n"
+        if agreement is not None:
+            await sync_to_async(hub.arrive)(agreement.public_id, user_id, connection)
+            await sync_to_async(live.publish_presence)(agreement.pk)
+            latest = (await Event.objects.filter(agreement=agreement).aaggregate(n=Max("pk")))["n"]
+            if latest and latest > since:
+                yield live.sse("changed", id=latest)
+        try:
+            async for chunk in _relay(queue, hub, user_id, agreement, connection):
+                yield chunk
+        finally:
+            if agreement is not None:
+                await sync_to_async(hub.leave)(agreement.public_id, user_id, connection)
+                await sync_to_async(live.publish_presence)(agreement.pk)
+
+
+async def _relay(
+    queue: "asyncio.Queue[live.Message]",
+    hub: live.Hub,
+    user_id: int,
+    agreement: Agreement | None,
+    connection: str,
+) -> AsyncIterator[str]:
+    while True:
+        try:
+            message = await asyncio.wait_for(queue.get(), timeout=live.KEEPALIVE_SECONDS)
+        except TimeoutError:
+            if agreement is not None:
+                if not await _still_in(agreement, user_id):
+                    yield live.sse("gone")
+                    return
+                await sync_to_async(hub.arrive)(agreement.public_id, user_id, connection)
+            yield ": keep-alive\n\n"
+            continue
+        if agreement is not None and message.agreement == agreement.public_id:
+            if not await _still_in(agreement, user_id):
+                yield live.sse("gone")
+                return
+            if message.kind == "presence":
+                yield live.sse("presence")
+                continue
+            yield live.sse("changed", id=message.event)
+        if message.kind == "changed":
+            yield live.sse("waiting")
+
+
+@login_required
+def presence(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    """Who else has this agreement open right now."""
+    participant = participant_for(request, public_id)
+    present = live.hub().present(participant.agreement.public_id) - {request.user.pk}
+    others = [
+        p.user
+        for p in Participant.objects.active()
+        .filter(agreement=participant.agreement, user_id__in=present)
+        .select_related("user")
+    ]
+    return render(
+        request, "agreements/_presence.html", {"others": others, "agreement": participant.agreement}
+    )
+
+
+@login_required
+def waiting(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The number in the navigation: how many things wait on you."""
+    count = waiting_for(request.user).count
+    return render(request, "agreements/_waiting_count.html", {"count": count})
