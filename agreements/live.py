@@ -211,3 +211,13 @@ def publish_change(agreement_id: int, event_id: int, kind: str = "changed") -> N
 def publish_presence(agreement_id: int) -> None:
     """Someone opened or closed the agreement page."""
     publish_change(agreement_id, 0, kind="presence")
+
+
+def publish_presence_and_close(agreement_id: int) -> None:
+    """publish_presence from a worker thread, which must give its database connection back."""
+    from django.db import connection
+
+    try:
+        publish_presence(agreement_id)
+    finally:
+        connection.close()

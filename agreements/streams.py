@@ -59,50 +59,41 @@ async def _events(user_id: int, agreement: Agreement | None, since: int) -> Asyn
     hub = live.hub()
     connection = live.new_connection_id()
     async with hub.subscribe(user_id) as queue:
-        yield ": connected\n\n"
         if agreement is not None:
             await sync_to_async(hub.arrive)(agreement.public_id, user_id, connection)
             await sync_to_async(live.publish_presence)(agreement.pk)
             latest = (await Event.objects.filter(agreement=agreement).aaggregate(n=Max("pk")))["n"]
             if latest and latest > since:
                 yield live.sse("changed", id=latest)
+        yield ": connected\n\n"
         try:
-            async for chunk in _relay(queue, hub, user_id, agreement, connection):
-                yield chunk
+            while True:
+                try:
+                    message = await asyncio.wait_for(queue.get(), live.KEEPALIVE_SECONDS)
+                except TimeoutError:
+                    if agreement is not None:
+                        if not await _still_in(agreement, user_id):
+                            yield live.sse("gone")
+                            return
+                        await sync_to_async(hub.arrive)(agreement.public_id, user_id, connection)
+                    yield ": keep-alive\n\n"
+                    continue
+                if agreement is not None and message.agreement == agreement.public_id:
+                    if not await _still_in(agreement, user_id):
+                        yield live.sse("gone")
+                        return
+                    kind = "presence" if message.kind == "presence" else "changed"
+                    yield live.sse(kind, id=message.event if kind == "changed" else None)
+                if message.kind == "changed":
+                    yield live.sse("waiting")
         finally:
+            # The page closed (or the server is stopping): no awaiting here, the task may be
+            # cancelled; the others hear about it from a worker thread.
             if agreement is not None:
-                await sync_to_async(hub.leave)(agreement.public_id, user_id, connection)
-                await sync_to_async(live.publish_presence)(agreement.pk)
-
-
-async def _relay(
-    queue: "asyncio.Queue[live.Message]",
-    hub: live.Hub,
-    user_id: int,
-    agreement: Agreement | None,
-    connection: str,
-) -> AsyncIterator[str]:
-    while True:
-        try:
-            message = await asyncio.wait_for(queue.get(), timeout=live.KEEPALIVE_SECONDS)
-        except TimeoutError:
-            if agreement is not None:
-                if not await _still_in(agreement, user_id):
-                    yield live.sse("gone")
-                    return
-                await sync_to_async(hub.arrive)(agreement.public_id, user_id, connection)
-            yield ": keep-alive\n\n"
-            continue
-        if agreement is not None and message.agreement == agreement.public_id:
-            if not await _still_in(agreement, user_id):
-                yield live.sse("gone")
-                return
-            if message.kind == "presence":
-                yield live.sse("presence")
-                continue
-            yield live.sse("changed", id=message.event)
-        if message.kind == "changed":
-            yield live.sse("waiting")
+                hub.leave(agreement.public_id, user_id, connection)
+                asyncio.get_running_loop().run_in_executor(
+                    None, live.publish_presence_and_close, agreement.pk
+                )
 
 
 @login_required

@@ -1,0 +1,187 @@
+"""The live stream, through Django's ASGI request handling, on both hubs (in-process and Redis)."""
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from django.test import AsyncClient, TestCase
+from django.urls import reverse
+
+from accounts.models import User
+from agreements import live, services
+from agreements.models import Agreement, Participant
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(params=["local", "redis"])
+def hub(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[live.Hub]:
+    chosen: live.Hub
+    if request.param == "redis":
+        url = request.getfixturevalue("redis_url")
+        chosen = live.RedisHub(url)
+    else:
+        chosen = live.LocalHub()
+    monkeypatch.setattr(live, "_hub", chosen)
+    yield chosen
+
+
+@pytest.fixture
+def agreement(alice: User, bob: User) -> Agreement:
+    agreement = services.agreement_create(creator=alice, title="Ours")
+    Participant.objects.create(agreement=agreement, user=bob)
+    return agreement
+
+
+async def _open(user: User, url: str) -> AsyncIterator[bytes]:
+    client = AsyncClient()
+    await client.aforce_login(user)
+    response = await client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/event-stream"
+    return response.streaming_content  # type: ignore[no-any-return]
+
+
+async def _read_until(stream: AsyncIterator[bytes], wanted: str, limit: float = 3.0) -> str:
+    seen = ""
+    while wanted not in seen:
+        chunk = await asyncio.wait_for(anext(stream), timeout=limit)
+        seen += chunk.decode() if isinstance(chunk, bytes) else chunk
+    return seen
+
+
+async def _hang_up(stream: AsyncIterator[bytes]) -> None:
+    """A closed tab: the server cancels the task that streams the response."""
+    reader = asyncio.create_task(_read_until(stream, "never sent", limit=60))
+    await asyncio.sleep(0.05)
+    reader.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await reader
+    await asyncio.sleep(0.1)
+
+
+def run(coroutine: Callable[[], Any]) -> Any:
+    return async_to_sync(coroutine)()
+
+
+def test_outsiders_cannot_open_an_agreement_stream(
+    agreement: Agreement, carol: User, hub: live.Hub
+) -> None:
+    other = services.agreement_create(creator=carol, title="Carol's own")
+    url = reverse("agreements:live-agreement", args=[agreement.public_id])
+
+    async def attempt() -> list[int]:
+        anonymous = AsyncClient()
+        stranger = AsyncClient()
+        await stranger.aforce_login(carol)  # a participant of another agreement
+        return [(await c.get(url)).status_code for c in (anonymous, stranger)]
+
+    assert run(attempt) == [404, 404]
+    assert other.participants.filter(user=carol).exists()
+    assert hub.subscribers(carol.pk) == 0
+
+
+def test_a_change_reaches_an_open_page(
+    agreement: Agreement, alice: User, bob: User, hub: live.Hub
+) -> None:
+    url = reverse("agreements:live-agreement", args=[agreement.public_id])
+    latest = agreement.events.latest("pk").pk
+
+    async def scenario() -> str:
+        stream = await _open(alice, f"{url}?since={latest}")
+        await _read_until(stream, ": connected")
+        need = await _draft_and_put_down(agreement, bob)
+        seen = await _read_until(stream, "event: waiting")
+        await _hang_up(stream)
+        return seen + f"|{need}"
+
+    seen, need_event = run(scenario).split("|")
+    assert "event: changed" in seen
+    assert f"id: {need_event}" in seen
+
+
+async def _draft_and_put_down(agreement: Agreement, author: User) -> int:
+    """Act as another request would; the test's transaction never commits, so run the
+    after-commit publishing by hand."""
+
+    def act() -> int:
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            version = agreement.versions.get()
+            need = services.need_draft(version=version, author=author, statement="Call me back.")
+            services.need_put_down(need=need, actor=author)
+        return agreement.events.latest("pk").pk
+
+    return await sync_to_async(act)()
+
+
+def test_a_page_that_reconnects_hears_what_it_missed(
+    agreement: Agreement, alice: User, hub: live.Hub
+) -> None:
+    url = reverse("agreements:live-agreement", args=[agreement.public_id])
+    latest = agreement.events.latest("pk").pk
+
+    async def reconnect(since: int) -> str:
+        stream = await _open(alice, f"{url}?since={since}")
+        seen = await _read_until(stream, ": connected")
+        with contextlib.suppress(TimeoutError):
+            seen += await _read_until(stream, "event: changed", limit=0.5)
+        await _hang_up(stream)
+        return seen
+
+    assert f"id: {latest}" in async_to_sync(reconnect)(latest - 1)
+    assert "event: changed" not in async_to_sync(reconnect)(latest)
+
+
+def test_closing_the_page_frees_its_subscription_and_presence(
+    agreement: Agreement, alice: User, hub: live.Hub
+) -> None:
+    url = reverse("agreements:live-agreement", args=[agreement.public_id])
+
+    async def scenario() -> tuple[int, set[int], int, set[int]]:
+        stream = await _open(alice, url)
+        await _read_until(stream, ": connected")
+        during = (hub.subscribers(alice.pk), hub.present(agreement.public_id))
+        await _hang_up(stream)
+        return (*during, hub.subscribers(alice.pk), hub.present(agreement.public_id))
+
+    open_subs, open_present, closed_subs, closed_present = run(scenario)
+    assert (open_subs, open_present) == (1, {alice.pk})
+    assert (closed_subs, closed_present) == (0, set())
+
+
+def test_someone_who_left_stops_hearing_at_once(
+    agreement: Agreement, alice: User, bob: User, hub: live.Hub
+) -> None:
+    url = reverse("agreements:live-agreement", args=[agreement.public_id])
+
+    async def scenario() -> str:
+        stream = await _open(bob, url)
+        await _read_until(stream, ": connected")
+        await sync_to_async(services.agreement_leave)(agreement=agreement, user=bob)
+        # A message already on its way when they left is not passed on.
+        hub.publish([bob.pk], live.Message(agreement=agreement.public_id, event=10**9))
+        seen = await _read_until(stream, "event: gone")
+        with pytest.raises(StopAsyncIteration):
+            await asyncio.wait_for(anext(stream), timeout=2)
+        return seen
+
+    seen = run(scenario)
+    assert "event: changed" not in seen
+
+
+def test_quiet_streams_send_keep_alives(
+    agreement: Agreement, alice: User, hub: live.Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(live, "KEEPALIVE_SECONDS", 0.05)
+    url = reverse("agreements:live")
+
+    async def scenario() -> str:
+        stream = await _open(alice, url)
+        seen = await _read_until(stream, ": keep-alive")
+        await _hang_up(stream)
+        return seen
+
+    assert ": keep-alive" in run(scenario)
