@@ -65,7 +65,8 @@ async def _events(user_id: int, agreement: Agreement | None, since: int) -> Asyn
             latest = (await Event.objects.filter(agreement=agreement).aaggregate(n=Max("pk")))["n"]
             if latest and latest > since:
                 yield live.sse("changed", id=latest)
-        yield ": connected\n\n"
+        # Reconnect quickly after a drop (the browser's default wait is several seconds).
+        yield "retry: 1000\n: connected\n\n"
         try:
             while True:
                 try:

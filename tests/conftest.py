@@ -12,6 +12,9 @@ from pytest_django.fixtures import Settings
 from accounts.models import User
 from tests.accounts.factories import UserFactory
 
+# SQLite test databases are files under var/ (so a server process can share them).
+(settings.BASE_DIR / "var").mkdir(exist_ok=True)
+
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
