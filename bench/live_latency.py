@@ -1,0 +1,109 @@
+"""Time from B's click to A's page showing the change, over a real ASGI server and browser.
+
+    .venv/bin/python bench/live_latency.py [trials]     (default 50)
+
+Uses BENCH_DATABASE_URL (default: a fresh SQLite file) and REDIS_URL when set. Prints p50/p95.
+"""
+
+import os
+import sys
+import time
+
+from _setup import bench_database, percentile
+
+TRIALS = int(sys.argv[1]) if len(sys.argv) > 1 else 50
+WORKERS = int(os.environ.get("BENCH_WORKERS", "1"))
+
+# Runs in A's page: note when the need's card first shows B's answer.
+WATCH = """(statement) => {
+  window.seenAt = undefined;
+  const shows = () => [...document.querySelectorAll("article")].some(
+    (card) => card.textContent.includes(statement) && card.textContent.includes("Picked it up"));
+  const observer = new MutationObserver(() => {
+    if (shows()) {
+      window.seenAt = performance.timeOrigin + performance.now();
+      observer.disconnect();
+    }
+  });
+  observer.observe(document.body, {childList: true, subtree: true, characterData: true});
+}"""
+
+
+def main() -> None:
+    database = bench_database()
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's loop shares this thread
+    from django.db import connection
+    from django.test import Client
+    from playwright.sync_api import sync_playwright
+
+    from accounts.models import User
+    from agreements import services
+    from agreements.models import Participant
+    from tests.support.asgi_server import AsgiServer
+
+    alice = User.objects.create_user("alice@bench.example", "bench-password-1")
+    bob = User.objects.create_user("bob@bench.example", "bench-password-1")
+    agreement = services.agreement_create(creator=alice, title="Bench")
+    Participant.objects.create(agreement=agreement, user=bob)
+    version = agreement.versions.get()
+    for n in range(TRIALS):
+        need = services.need_draft(version=version, author=alice, statement=f"Need number {n}.")
+        services.need_put_down(need=need, actor=alice)
+    connection.close()
+
+    redis = os.environ.get("REDIS_URL", "")
+    assert WORKERS == 1 or redis, "several web processes need REDIS_URL"
+    server = AsgiServer(database=database, redis=redis, workers=WORKERS).start()
+    latencies: list[float] = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
+            pages = []
+            for user in (alice, bob):
+                client = Client()
+                client.force_login(user)
+                context = browser.new_context()
+                context.add_cookies(
+                    [{"name": "sessionid", "value": client.cookies["sessionid"].value,
+                      "url": server.url}]
+                )  # fmt: skip
+                page = context.new_page()
+                page.goto(f"{server.url}/a/{agreement.public_id}/")
+                pages.append(page)
+            a, b = pages
+            time.sleep(1)
+            for n in range(TRIALS):
+                statement = f"Need number {n}."
+                button = b.locator("article", has_text=statement).get_by_role(
+                    "button", name="Accept"
+                )
+                button.wait_for()
+                # Both pages live in one browser on one machine: one clock. A's page notes the
+                # moment the answer shows; B's page notes the moment of the click.
+                a.evaluate(WATCH, statement)
+                b.evaluate("window.clickedAt = performance.timeOrigin + performance.now()")
+                button.click()
+                deadline = time.monotonic() + 10
+                while (seen := a.evaluate("window.seenAt")) is None:
+                    assert time.monotonic() < deadline, f"{statement} never showed on A's page"
+                    time.sleep(0.005)
+                clicked = b.evaluate("window.clickedAt")
+                latencies.append(seen - clicked)
+            browser.close()
+    finally:
+        server.stop()
+    hub = "Redis" if os.environ.get("REDIS_URL") else "in-process"
+    engine = "PostgreSQL" if database.startswith("postgres") else "SQLite"
+    print(
+        f"live_latency: {TRIALS} trials, uvicorn x{WORKERS}, {engine}, {hub} hub, "
+        f"{TRIALS} needs on the page"
+    )
+    print(f"  p50 {percentile(latencies, 0.5):.0f} ms   p95 {percentile(latencies, 0.95):.0f} ms"
+          f"   max {max(latencies):.0f} ms")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
