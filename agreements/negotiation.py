@@ -4,8 +4,10 @@ party stands. Built with a fixed number of queries, whatever the size of the agr
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db.models import Prefetch, QuerySet
+from django.urls import reverse
 
 from accounts.models import User
 from agreements.models import (
@@ -51,9 +53,21 @@ class NeedView:
     can_drop: bool = False
     can_comment: bool = False
 
+    base_url: str = ""
+
     @property
     def dom_id(self) -> str:
         return f"need-{self.need.pk}"
+
+    def url(self, action: str) -> str:
+        """This need's action URLs (agreements/urls.py), built without a reverse() per card."""
+        return f"{self.base_url}needs/{self.need.pk}/{action}/"
+
+    @cached_property
+    def urls(self) -> dict[str, str]:
+        actions = ["respond", "comment", "edit", "put-down", "delete", "withdraw", "reopen"]
+        actions += ["drop", "offer-again"]
+        return {action.replace("-", "_"): self.url(action) for action in actions}
 
 
 @dataclass
@@ -110,6 +124,12 @@ class VersionView:
     @property
     def is_party(self) -> bool:
         return self.participant.is_party
+
+    def item(self, need_id: int) -> NeedView | None:
+        return next(
+            (item for items in self.groups.values() for item in items if item.need.pk == need_id),
+            None,
+        )
 
     @property
     def can_sign(self) -> bool:
@@ -178,6 +198,7 @@ def build(
         if need.answers_id:
             counters[need.answers_id].append(need)
 
+    base_url = reverse("agreements:detail", args=[agreement.public_id])
     previous_visit = participant.previous_seen_at
     groups: dict[str, list[NeedView]] = {name: [] for name in GROUP_ORDER}
     standing = {p.user_id: Standing(party=p.user) for p in parties}
@@ -195,6 +216,7 @@ def build(
             is_party=is_party,
             party_ids=party_ids,
         )
+        view.base_url = base_url
         view.answers_need = by_id.get(need.answers_id) if need.answers_id else None
         view.counters = counters.get(need.pk, [])
         if view.hidden:

@@ -516,10 +516,20 @@ def need_action(
 
 
 @login_required
-@require_POST
 def need_respond(request: AuthenticatedHttpRequest, public_id: str, pk: int) -> HttpResponse:
     participant = party_for(request, public_id)
     need = need_for(participant, pk)
+    if request.method != "POST":
+        view = negotiation.build(
+            agreement=participant.agreement,
+            version=need.version,
+            viewer=request.user,
+            participant=participant,
+        )
+        item = view.item(need.pk)
+        if item is None or not item.can_answer:
+            raise Http404
+        return render(request, "agreements/respond.html", {"view": view, "item": item})
     form = RespondForm(request.POST)
     if not form.is_valid():
         errors = " ".join(str(e) for field in form.errors.values() for e in field)

@@ -22,6 +22,8 @@ def bench_database() -> str:
         url = f"sqlite:///{path}"
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DEBUG", "true")
+    # Shared with the production-mode server the bench starts, so its logins are valid there.
+    os.environ.setdefault("SECRET_KEY", "bench-only-" + "k" * 50)
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
         cwd=PROJECT,

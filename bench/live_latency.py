@@ -53,7 +53,7 @@ def main() -> None:
 
     redis = os.environ.get("REDIS_URL", "")
     assert WORKERS == 1 or redis, "several web processes need REDIS_URL"
-    server = AsgiServer(database=database, redis=redis, workers=WORKERS).start()
+    server = AsgiServer(database=database, redis=redis, workers=WORKERS, production=True).start()
     latencies: list[float] = []
     try:
         with sync_playwright() as p:
@@ -98,7 +98,7 @@ def main() -> None:
     hub = "Redis" if os.environ.get("REDIS_URL") else "in-process"
     engine = "PostgreSQL" if database.startswith("postgres") else "SQLite"
     print(
-        f"live_latency: {TRIALS} trials, uvicorn x{WORKERS}, {engine}, {hub} hub, "
+        f"live_latency: {TRIALS} trials, uvicorn x{WORKERS} (DEBUG off), {engine}, {hub} hub, "
         f"{TRIALS} needs on the page"
     )
     print(f"  p50 {percentile(latencies, 0.5):.0f} ms   p95 {percentile(latencies, 0.95):.0f} ms"

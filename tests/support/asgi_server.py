@@ -41,6 +41,7 @@ class AsgiServer:
         port: int | None = None,
         server: str = "uvicorn",
         workers: int = 1,
+        production: bool = False,
     ) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -54,6 +55,22 @@ class AsgiServer:
         self.env |= {"DEBUG": os.environ.get("DEBUG", "true"), "DATABASE_URL": database}
         if redis:
             self.env["REDIS_URL"] = redis
+        if production:
+            # Production settings (DEBUG off), minus what needs TLS, which loopback lacks.
+            self.env |= {
+                "DEBUG": "false",
+                "SECRET_KEY": os.environ["SECRET_KEY"],
+                "SECURE_SSL_REDIRECT": "false",
+                "SESSION_COOKIE_SECURE": "false",
+                "CSRF_COOKIE_SECURE": "false",
+                "SECURE_HSTS_SECONDS": "0",
+            }
+            subprocess.run(
+                [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+                cwd=PROJECT,
+                env=self.env,
+                check=True,
+            )
         self.process: subprocess.Popen[bytes] | None = None
 
     def command(self) -> list[str]:
