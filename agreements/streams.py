@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 
 from asgiref.sync import sync_to_async
 from django.contrib.auth.decorators import login_required
+from django.db import connections
 from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
@@ -14,6 +15,13 @@ from agreements import live
 from agreements.dashboard import waiting_for
 from agreements.models import Agreement, Event, Participant
 from agreements.views import participant_for
+
+
+async def _release_database() -> None:
+    """A stream lasts as long as the page is open: it must not hold a database connection
+    meanwhile (the pool would run dry). The ORM's async calls run in this request's thread,
+    so close that thread's connections, which returns them to the pool."""
+    await sync_to_async(connections.close_all)()
 
 
 def _int(value: str | None) -> int:
@@ -40,6 +48,7 @@ async def stream(request: HttpRequest, public_id: str | None = None) -> Streamin
         if participant is None:
             raise Http404
         agreement = participant.agreement
+    await _release_database()
     # The page says which change it was rendered after; a reconnecting browser says which
     # change it saw last. Whatever happened since is announced at once.
     since = max(_int(request.GET.get("since")), _int(request.headers.get("Last-Event-ID")))
@@ -52,7 +61,9 @@ async def stream(request: HttpRequest, public_id: str | None = None) -> Streamin
 
 
 async def _still_in(agreement: Agreement, user_id: int) -> bool:
-    return await Participant.objects.active().filter(agreement=agreement, user_id=user_id).aexists()
+    found = await Participant.objects.active().filter(agreement=agreement, user_id=user_id).aexists()
+    await _release_database()
+    return found
 
 
 async def _events(user_id: int, agreement: Agreement | None, since: int) -> AsyncIterator[str]:
@@ -61,8 +72,9 @@ async def _events(user_id: int, agreement: Agreement | None, since: int) -> Asyn
     async with hub.subscribe(user_id) as queue:
         if agreement is not None:
             await sync_to_async(hub.arrive)(agreement.public_id, user_id, connection)
-            await sync_to_async(live.publish_presence)(agreement.pk)
+            await sync_to_async(live.publish_presence_and_close)(agreement.pk)
             latest = (await Event.objects.filter(agreement=agreement).aaggregate(n=Max("pk")))["n"]
+            await _release_database()
             if latest and latest > since:
                 yield live.sse("changed", id=latest)
         # Reconnect quickly after a drop (the browser's default wait is several seconds).
