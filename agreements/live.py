@@ -214,10 +214,18 @@ def publish_presence(agreement_id: int) -> None:
 
 
 def publish_presence_and_close(agreement_id: int) -> None:
-    """publish_presence from a worker thread, which must give its database connection back."""
-    from django.db import connection
-
+    """publish_presence from a stream, which must give its database connection back."""
     try:
         publish_presence(agreement_id)
     finally:
-        connection.close()
+        close_connections()
+
+
+def close_connections() -> None:
+    """Return this thread's database connections to the pool (not inside a transaction: tests
+    run in one)."""
+    from django.db import connections
+
+    for connection in connections.all(initialized_only=True):
+        if not connection.in_atomic_block:
+            connection.close()

@@ -5,7 +5,6 @@ from collections.abc import AsyncIterator
 
 from asgiref.sync import sync_to_async
 from django.contrib.auth.decorators import login_required
-from django.db import connections
 from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
@@ -21,7 +20,7 @@ async def _release_database() -> None:
     """A stream lasts as long as the page is open: it must not hold a database connection
     meanwhile (the pool would run dry). The ORM's async calls run in this request's thread,
     so close that thread's connections, which returns them to the pool."""
-    await sync_to_async(connections.close_all)()
+    await sync_to_async(live.close_connections)()
 
 
 def _int(value: str | None) -> int:
@@ -61,7 +60,9 @@ async def stream(request: HttpRequest, public_id: str | None = None) -> Streamin
 
 
 async def _still_in(agreement: Agreement, user_id: int) -> bool:
-    found = await Participant.objects.active().filter(agreement=agreement, user_id=user_id).aexists()
+    found = (
+        await Participant.objects.active().filter(agreement=agreement, user_id=user_id).aexists()
+    )
     await _release_database()
     return found
 

@@ -10,6 +10,7 @@ import asyncio
 import os
 import sys
 import time
+from collections.abc import Awaitable, Callable
 
 import httpx
 from _setup import bench_database, percentile
@@ -42,7 +43,9 @@ async def page_run(url: str, cookie: str) -> tuple[float, float, float, int]:
     return len(latencies) / elapsed, percentile(latencies, 0.5), percentile(latencies, 0.95), errors
 
 
-async def stream_run(base: str, stream_path: str, cookie: str, act: "callable") -> tuple[float, float, float]:  # type: ignore[valid-type]
+async def stream_run(
+    base: str, stream_path: str, cookie: str, act: Callable[[int], Awaitable[None]]
+) -> tuple[float, float, float]:
     """Open STREAMS streams for one person, make CHANGES changes, time until every stream heard."""
     heard: list[list[float]] = [[] for _ in range(STREAMS)]
     ready = asyncio.Event()
@@ -81,10 +84,10 @@ async def stream_run(base: str, stream_path: str, cookie: str, act: "callable") 
 
 def main() -> None:
     database = bench_database()
+    from _agreement import make_agreement
     from django.db import connection
     from django.test import Client
 
-    from _agreement import make_agreement
     from tests.support.asgi_server import AsgiServer
 
     agreement, people = make_agreement(50)
