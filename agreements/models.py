@@ -22,6 +22,11 @@ def new_public_id() -> str:
     return secrets.token_urlsafe(9)
 
 
+def new_nonce() -> str:
+    """128 random bits (22 characters) that make an invitation link the newest one."""
+    return secrets.token_urlsafe(16)
+
+
 class Kind(models.TextChoices):
     PARTNERS = "partners", _("Partners")
     FAMILY = "family", _("Family")
@@ -130,7 +135,7 @@ class Invitation(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     # Rotated on every resend, so only the newest link works.
-    nonce = models.CharField(max_length=32, default=secrets.token_urlsafe)
+    nonce = models.CharField(max_length=32, default=new_nonce)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
