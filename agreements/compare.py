@@ -8,7 +8,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from agreements.models import Agreement, Need, Version
+from agreements.models import Agreement, Need, NeedState, Version
+from agreements.negotiation import answers_hidden
 
 
 class Change(StrEnum):
@@ -72,18 +73,28 @@ def _roots(agreement: Agreement) -> dict[int, int]:
     return roots
 
 
-def _on_the_table(version: Version) -> list[Need]:
-    return list(
+def _on_the_table(agreement: Agreement, version: Version) -> list[Need]:
+    needs = list(
         version.needs.exclude(status=Need.Status.DRAFT)
         .select_related("author")
         .order_by("put_down_at", "pk")
     )
+    if not agreement.answer_independently:
+        return needs
+    # Answers still hidden on the agreement page stay hidden here: the decision shows as open,
+    # and counter-proposals (answers too) do not show at all.
+    hidden = set(version.needs.filter(answers_hidden()).values_list("pk", flat=True))
+    counters = set(version.needs.filter(answers_hidden("answers")).values_list("pk", flat=True))
+    for need in needs:
+        if need.pk in hidden:
+            need.state = NeedState.OPEN
+    return [need for need in needs if need.pk not in counters]
 
 
 def compare(agreement: Agreement, base: Version, other: Version) -> list[Row]:
     roots = _roots(agreement)
-    before = {roots[n.pk]: n for n in _on_the_table(base) if n.is_live}
-    after = {roots[n.pk]: n for n in _on_the_table(other) if n.is_live}
+    before = {roots[n.pk]: n for n in _on_the_table(agreement, base) if n.is_live}
+    after = {roots[n.pk]: n for n in _on_the_table(agreement, other) if n.is_live}
     rows: list[Row] = []
     for root, old in before.items():
         new = after.get(root)

@@ -2,10 +2,11 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
 from accounts.models import User
 from agreements.models import Invitation, Need, NeedState, Participant, Response, Signature, Version
+from agreements.negotiation import answers_hidden
 
 
 @dataclass
@@ -32,6 +33,7 @@ def needs_to_answer(user: User) -> "list[Need]":
             addressees=user,
         )
         .exclude(Exists(answered))
+        .exclude(answers_hidden("answers"))  # a counter-proposal is an answer: hidden too
         .select_related("author", "version__agreement")
         .order_by("put_down_at")
     )
@@ -46,12 +48,16 @@ def waiting_for(user: User) -> Waiting:
     )
     agreement_ids = [p.agreement_id for p in participations]
     latest: dict[int, Version] = {}
-    for version in Version.objects.filter(agreement_id__in=agreement_ids).order_by("number"):
+    versions = Version.objects.filter(agreement_id__in=agreement_ids).select_related("agreement")
+    for version in versions.order_by("number"):
         latest[version.agreement_id] = version
     open_versions = [v for v in latest.values() if v.is_open]
     live = Need.objects.filter(version__in=open_versions, status=Need.Status.PUT_DOWN)
     with_needs = set(live.values_list("version_id", flat=True))
-    with_open_needs = set(live.filter(state=NeedState.OPEN).values_list("version_id", flat=True))
+    # A need whose answers are hidden shows as open, so the version is not ready to sign yet.
+    with_open_needs = set(
+        live.filter(Q(state=NeedState.OPEN) | answers_hidden()).values_list("version_id", flat=True)
+    )
     signed = set(
         Signature.objects.filter(party=user, version__in=open_versions).values_list(
             "version_id", flat=True

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.urls import reverse
 
 from accounts.models import User
@@ -173,6 +173,26 @@ def _visible_needs(version: Version, viewer: User) -> QuerySet[Need]:
     )
 
 
+def answers_hidden(need: str = "") -> Q:
+    """Needs whose answers are still hidden, as `build` hides them: put down in an agreement
+    answered independently, someone yet to answer the current wording. With need="answers":
+    the counter-proposals to such needs, which are answers too."""
+    prefix, pk = (f"{need}__", f"{need}_id") if need else ("", "pk")
+    answered = Response.objects.filter(
+        need_id=OuterRef("need_id"),
+        party_id=OuterRef("user_id"),
+        revision=OuterRef("need__revision"),
+    )
+    yet_to_answer = Need.addressees.through.objects.filter(need_id=OuterRef(pk)).exclude(
+        Exists(answered)
+    )
+    return Q(
+        Exists(yet_to_answer),
+        **{f"{prefix}status": Need.Status.PUT_DOWN},
+        version__agreement__answer_independently=True,
+    )
+
+
 def build(
     *, agreement: Agreement, version: Version, viewer: User, participant: Participant
 ) -> VersionView:
@@ -192,22 +212,15 @@ def build(
         )
         .order_by("put_down_at", "created_at", "pk")
     )
-    by_id = {need.pk: need for need in needs}
-    counters: dict[int, list[Need]] = defaultdict(list)
-    for need in needs:
-        if need.answers_id:
-            counters[need.answers_id].append(need)
-
     base_url = reverse("agreements:detail", args=[agreement.public_id])
     previous_visit = participant.previous_seen_at
     groups: dict[str, list[NeedView]] = {name: [] for name in GROUP_ORDER}
     standing = {p.user_id: Standing(party=p.user) for p in parties}
     is_party = participant.is_party and version.is_open
     open_count = live_count = 0
-    hidden_needs: set[int] = set()
 
-    for need in needs:
-        view = _need_view(
+    views = [
+        _need_view(
             need=need,
             agreement=agreement,
             viewer=viewer,
@@ -216,11 +229,28 @@ def build(
             is_party=is_party,
             party_ids=party_ids,
         )
+        for need in needs
+    ]
+    hidden_needs = {view.need.pk for view in views if view.hidden}
+    # A counter-proposal is an answer: while the answers to its need are hidden, so is it
+    # (from everyone but the person who made it).
+    hidden_counters = {
+        view.need.pk
+        for view in views
+        if view.need.answers_id in hidden_needs and view.need.author_id != viewer.pk
+    }
+    views = [view for view in views if view.need.pk not in hidden_counters]
+    by_id = {view.need.pk: view.need for view in views}
+    counters: dict[int, list[Need]] = defaultdict(list)
+    for view in views:
+        if view.need.answers_id:
+            counters[view.need.answers_id].append(view.need)
+
+    for view in views:
+        need = view.need
         view.base_url = base_url
         view.answers_need = by_id.get(need.answers_id) if need.answers_id else None
         view.counters = counters.get(need.pk, [])
-        if view.hidden:
-            hidden_needs.add(need.pk)
         if need.is_draft:
             groups["drafts"].append(view)
             continue
@@ -229,7 +259,7 @@ def build(
             continue
         live_count += 1
         shown_state = NeedState.OPEN if view.hidden else need.state
-        if need.state == NeedState.OPEN:
+        if shown_state == NeedState.OPEN:
             open_count += 1
         if view.can_answer and view.mine is None:
             groups["waiting"].append(view)
@@ -269,7 +299,7 @@ def build(
         facilitators=facilitators,
         groups=groups,
         standing=list(standing.values()),
-        events=_mask_hidden_answers(events, hidden_needs, viewer),
+        events=_mask_hidden_answers(events, hidden_needs, hidden_counters, viewer),
         signed_by=signed_by,
         versions=versions,
         invitations=invitations,
@@ -329,7 +359,10 @@ def _need_view(
         mine=latest.get(viewer.pk),
         is_new=bool(previous_visit and need.changed_at > previous_visit and not need.is_draft),
         hidden=hidden,
-        earlier_answers=len(responses) - len(latest),
+        # While hidden, not even an earlier answer may show that someone else answered.
+        earlier_answers=len(responses) - len(latest)
+        if not hidden
+        else sum(r.party_id == viewer.pk for r in responses) - (viewer.pk in latest),
         reworded_since_you_answered=viewer.pk not in latest
         and any(r.party_id == viewer.pk and r.revision < need.revision for r in responses),
         can_answer=live and viewer.pk in {u.pk for u in addressees},
@@ -344,8 +377,11 @@ def _need_view(
 ANSWER_EVENTS = {Event.Kind.ACCEPTED, Event.Kind.DECLINED, Event.Kind.COUNTERED}
 
 
-def _mask_hidden_answers(events: list[Event], hidden_needs: set[int], viewer: User) -> list[Event]:
+def _mask_hidden_answers(
+    events: list[Event], hidden_needs: set[int], hidden_counters: set[int], viewer: User
+) -> list[Event]:
     """While answers are hidden, the history says that someone answered, not what."""
+    events = [e for e in events if e.need_id not in hidden_counters]
     for event in events:
         event.masked = (  # type: ignore[attr-defined]
             event.kind in ANSWER_EVENTS

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,6 +22,7 @@ from accounts.http import AnyHttpRequest, AuthenticatedHttpRequest
 from accounts.models import User
 from agreements import negotiation, services
 from agreements.compare import compare
+from agreements.dashboard import waiting_for
 from agreements.forms import (
     AgreementForm,
     CommentForm,
@@ -38,10 +38,7 @@ from agreements.library import BY_SLUG, suggestions_for
 from agreements.models import (
     Invitation,
     Need,
-    NeedState,
     Participant,
-    Response,
-    Signature,
     Version,
 )
 from agreements.services import NegotiationError
@@ -143,73 +140,14 @@ def home(request: AnyHttpRequest) -> HttpResponse:
     """Visitors see what Accord is; signed-in people see what waits on them."""
     if not request.user.is_authenticated:
         return render(request, "home.html")
-    user = request.user
-    assert isinstance(user, User)
-    answered = Response.objects.filter(
-        need=OuterRef("pk"), party=user, revision=OuterRef("revision")
-    )
-    to_answer = (
-        Need.objects.filter(
-            status=Need.Status.PUT_DOWN,
-            version__state=Version.State.NEGOTIATING,
-            addressees=user,
-        )
-        .exclude(Exists(answered))
-        .select_related("author", "version__agreement")
-        .order_by("put_down_at")
-    )
-    participations = list(
-        Participant.objects.active()
-        .filter(user=user)
-        .select_related("agreement")
-        .order_by("-agreement__created_at")
-    )
-    agreement_ids = [p.agreement_id for p in participations]
-    versions = {
-        v.agreement_id: v
-        for v in Version.objects.filter(agreement_id__in=agreement_ids).order_by("number")
-    }
-    open_needs = set(
-        Need.objects.filter(
-            version__in=[v for v in versions.values() if v.is_open],
-            status=Need.Status.PUT_DOWN,
-            state=NeedState.OPEN,
-        ).values_list("version_id", flat=True)
-    )
-    live = set(
-        Need.objects.filter(
-            version__in=[v for v in versions.values() if v.is_open], status=Need.Status.PUT_DOWN
-        ).values_list("version_id", flat=True)
-    )
-    signed = set(
-        Signature.objects.filter(party=user, version__in=versions.values()).values_list(
-            "version_id", flat=True
-        )
-    )
-    to_sign = [
-        v
-        for p in participations
-        if p.is_party
-        and (v := versions[p.agreement_id]).is_open
-        and v.pk in live
-        and v.pk not in open_needs
-        and v.pk not in signed
-    ]
-    invitations = [
-        i
-        for i in Invitation.objects.filter(email__iexact=user.email)
-        .exclude(agreement_id__in=agreement_ids)
-        .select_related("agreement", "invited_by")
-        if i.is_pending()
-    ]
-    rows = [(p, versions[p.agreement_id]) for p in participations]
-    to_answer_list = list(to_answer)
+    assert isinstance(request.user, User)
+    waiting = waiting_for(request.user)  # the same count as the navigation shows
     context = {
-        "waiting_count": len(to_answer_list) + len(to_sign) + len(invitations),
-        "to_answer": to_answer_list,
-        "to_sign": to_sign,
-        "invitations": invitations,
-        "rows": rows,
+        "waiting_count": waiting.count,
+        "to_answer": waiting.to_answer,
+        "to_sign": waiting.to_sign,
+        "invitations": waiting.invitations,
+        "rows": waiting.rows,
     }
     return render(request, "agreements/dashboard.html", context)
 
@@ -306,10 +244,15 @@ def sign(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     participant = party_for(request, public_id)
     version = negotiation.current_version(participant.agreement)
     try:
-        services.version_sign(version=version, party=request.user)
+        version = services.version_sign(version=version, party=request.user)  # maybe sealed now
     except NegotiationError as error:
         return _after_action(request, participant, version, error=error.message)
-    return _after_action(request, participant, version, anchor="signatures")
+    response = _after_action(request, participant, version, anchor="signatures")
+    if request.htmx and not version.is_open:
+        # Sealed by this signature: the header (its state, "Add a need") changes too, not only
+        # the negotiation region, so htmx reloads the whole page.
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @login_required
@@ -509,7 +452,10 @@ def need_action(
     participant = party_for(request, public_id)
     need = need_for(participant, pk)
     if action == "delete":
-        services.need_delete_draft(need=need, actor=request.user)
+        try:
+            services.need_delete_draft(need=need, actor=request.user)
+        except NegotiationError as error:  # not a draft of yours: say so, not a 500
+            return _after_action(request, participant, need.version, error=error.message)
         return _after_action(request, participant, need.version)
     rule = NEED_ACTIONS[action]
     return _act(request, participant, need, lambda: rule(need=need, actor=request.user))

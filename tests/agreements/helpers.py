@@ -1,0 +1,247 @@
+"""Building blocks for the view tests: agreements in known states, built through the rules
+(agreements.services), and a few checks on what a response shows.
+
+Plain functions, not fixtures: each test module picks its own people and states.
+"""
+
+import html as entities
+import re
+from typing import TYPE_CHECKING, Any
+
+from allauth.account.models import EmailAddress
+from django.contrib.messages import get_messages
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from agreements import services
+from agreements.models import (
+    Agreement,
+    Comment,
+    Event,
+    Invitation,
+    Need,
+    Participant,
+    Response,
+    Signature,
+    Version,
+)
+from tests.accounts.factories import UserFactory
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
+
+HX = {"HX-Request": "true"}
+
+
+def person(name: str) -> User:
+    """Someone else with a verified address, like the alice/bob/carol fixtures."""
+    email = f"{name.lower()}@example.com"
+    user = UserFactory.create(email=email, display_name=name)
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return user
+
+
+# States -----------------------------------------------------------------------------------
+
+
+def start(
+    creator: User,
+    *parties: User,
+    title: str = "Our home",
+    answer_independently: bool = False,
+) -> Agreement:
+    """An agreement `creator` started, with `parties` joined through real invitation links."""
+    agreement = services.agreement_create(
+        creator=creator, title=title, answer_independently=answer_independently
+    )
+    for user in parties:
+        join(agreement, user, inviter=creator)
+    return agreement
+
+
+def invite(agreement: Agreement, email: str, *, inviter: User | None = None) -> Invitation:
+    inviter = inviter or agreement.created_by
+    assert inviter is not None
+    return services.invitation_create(agreement=agreement, inviter=inviter, email=email)
+
+
+def join(agreement: Agreement, user: User, *, inviter: User | None = None) -> Participant:
+    invitation = invite(agreement, user.email, inviter=inviter)
+    return services.invitation_accept(token=services.invitation_token(invitation), user=user)
+
+
+def add_facilitator(agreement: Agreement, user: User) -> Participant:
+    return Participant.objects.create(
+        agreement=agreement, user=user, role=Participant.Role.FACILITATOR
+    )
+
+
+def current(agreement: Agreement) -> Version:
+    version = agreement.versions.order_by("-number").first()
+    assert version is not None
+    return version
+
+
+def draft(agreement: Agreement, author: User, statement: str = "A quiet hour") -> Need:
+    return services.need_draft(version=current(agreement), author=author, statement=statement)
+
+
+def put_down(
+    agreement: Agreement,
+    author: User,
+    statement: str = "Tell me when you will be late",
+    *,
+    to: list[User] | None = None,
+) -> Need:
+    need = draft(agreement, author, statement)
+    ids = None if to is None else [u.pk for u in to]
+    return services.need_put_down(need=need, actor=author, addressee_ids=ids)
+
+
+def answer(need: Need, party: User, how: str = "accept", **kwargs: Any) -> Response:
+    return services.need_respond(need=need, party=party, answer=how, **kwargs)
+
+
+def comment(need: Need, author: User, body: str = "Let us talk about it") -> Comment:
+    return services.need_comment(need=need, author=author, body=body)
+
+
+def seal(agreement: Agreement, *parties: User) -> Version:
+    """Every party signs the current version; the last signature seals it."""
+    version = current(agreement)
+    for party in parties:
+        version = services.version_sign(version=version, party=party)
+    assert version.state == Version.State.SEALED
+    return version
+
+
+def renegotiate(agreement: Agreement, party: User, reason: str = "A new year") -> Version:
+    return services.version_renegotiate(agreement=agreement, party=party, reason=reason)
+
+
+def many_needs(agreement: Agreement, author: User, to: list[User], count: int) -> list[Need]:
+    """`count` needs put down at once, straight through the ORM (the rules would take minutes
+    for hundreds): every third answered by the first addressee, every fourth commented on."""
+    version = current(agreement)
+    now = timezone.now()
+    needs = Need.objects.bulk_create(
+        Need(
+            version=version,
+            author=author,
+            statement=f"Need number {n}",
+            looks_like=f"It looks like {n}",
+            category="honesty" if n % 2 else "",
+            status=Need.Status.PUT_DOWN,
+            state=Need._meta.get_field("state").default,
+            put_down_at=now,
+            changed_at=now,
+            created_at=now,
+        )
+        for n in range(count)
+    )
+    Need.addressees.through.objects.bulk_create(
+        Need.addressees.through(need_id=need.pk, user_id=user.pk) for need in needs for user in to
+    )
+    answered = needs[::3]
+    Response.objects.bulk_create(
+        Response(need=need, party=to[0], answer="accept", reason="Fine by me", revision=1)
+        for need in answered
+    )
+    if len(to) == 1:
+        Need.objects.filter(pk__in=[n.pk for n in answered]).update(state="agreed")
+    Comment.objects.bulk_create(
+        Comment(need=need, author=to[0], body=f"About {need.statement}") for need in needs[::4]
+    )
+    return needs
+
+
+def reload(need: Need) -> Need:
+    return Need.objects.get(pk=need.pk)
+
+
+def snapshot() -> dict[str, list[tuple[Any, ...]]]:
+    """Every stored row a view could change, so a test can say "nothing changed"."""
+    return {
+        "needs": list(
+            Need.objects.order_by("pk").values_list(
+                "pk", "version_id", "statement", "looks_like", "status", "state", "revision"
+            )
+        ),
+        "addressees": list(
+            Need.addressees.through.objects.order_by("pk").values_list("need_id", "user_id")
+        ),
+        "responses": list(Response.objects.order_by("pk").values_list("pk", "answer", "reason")),
+        "comments": list(Comment.objects.order_by("pk").values_list("pk", "body")),
+        "events": list(Event.objects.order_by("pk").values_list("pk", "kind")),
+        "signatures": list(Signature.objects.order_by("pk").values_list("pk", "party_id")),
+        "versions": list(Version.objects.order_by("pk").values_list("pk", "state")),
+        "participants": list(
+            Participant.objects.order_by("pk").values_list("pk", "user_id", "role", "left_at")
+        ),
+        "invitations": list(
+            Invitation.objects.order_by("pk").values_list(
+                "pk", "nonce", "accepted_at", "revoked_at", "expires_at"
+            )
+        ),
+    }
+
+
+# URLs -------------------------------------------------------------------------------------
+
+
+def url(name: str, agreement: Agreement, *args: object) -> str:
+    return reverse(f"agreements:{name}", args=[agreement.public_id, *args])
+
+
+def need_url(action: str, need: Need) -> str:
+    return reverse(f"agreements:need-{action}", args=[need.version.agreement.public_id, need.pk])
+
+
+def detail_url(agreement: Agreement) -> str:
+    return url("detail", agreement)
+
+
+def login_url(next_url: str) -> str:
+    return f"{reverse('account_login')}?next={next_url}"
+
+
+# What a response shows --------------------------------------------------------------------
+
+
+def html(response: "TestResponse") -> str:
+    return response.content.decode()
+
+
+def text(response: "TestResponse") -> str:
+    """The page's words without markup: what someone reading it sees."""
+    return entities.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html(response))))
+
+
+def assert_full_page(response: "TestResponse") -> None:
+    assert response.status_code == 200
+    assert "<html" in html(response)
+
+
+def assert_fragment(response: "TestResponse") -> None:
+    """The negotiation region on its own, as htmx swaps it in: not a whole page."""
+    assert response.status_code == 200
+    body = html(response)
+    assert "<html" not in body
+    assert "<body" not in body
+    assert 'id="negotiation"' in body
+
+
+def messages_of(response: "TestResponse") -> list[str]:
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def assert_redirects_to_login(response: "TestResponse", path: str) -> None:
+    assert response.status_code == 302
+    assert response["Location"] == login_url(path)
+
+
+def signed_in(client: Client, user: User) -> Client:
+    client.force_login(user)
+    return client

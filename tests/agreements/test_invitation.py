@@ -1,0 +1,245 @@
+"""Where an invitation link lands (/invitations/<token>/), signed in or not."""
+
+import datetime
+from urllib.parse import quote
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.adapter import INVITATION_SESSION_KEY
+from accounts.models import User
+from agreements import services
+from agreements.models import Agreement, Invitation, Participant
+from tests.accounts.factories import PASSWORD
+from tests.agreements.helpers import (
+    assert_full_page,
+    detail_url,
+    html,
+    invite,
+    messages_of,
+    snapshot,
+    start,
+    text,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def agreement(alice: User, bob: User) -> Agreement:
+    return start(alice, bob)
+
+
+@pytest.fixture
+def invitation(agreement: Agreement, carol: User) -> Invitation:
+    return invite(agreement, carol.email)
+
+
+@pytest.fixture
+def path(invitation: Invitation) -> str:
+    return reverse("agreements:invitation", args=[services.invitation_token(invitation)])
+
+
+def is_party(agreement: Agreement, user: User) -> bool:
+    return Participant.objects.parties().filter(agreement=agreement, user=user).exists()
+
+
+# Not signed in ----------------------------------------------------------------------------
+
+
+def test_a_visitor_is_asked_to_sign_up_or_log_in(client: Client, path: str) -> None:
+    response = client.get(path)
+    assert_full_page(response)
+    words = text(response)
+    assert "You are invited to “Our home”" in words
+    assert "Alice would like to negotiate this agreement with you" in words
+    assert "Sign up (the invitation went to carol@example.com) or log in to join." in words
+    page = html(response)
+    assert f'href="{reverse("account_signup")}?next={quote(path)}"' in page
+    assert f'href="{reverse("account_login")}?next={quote(path)}"' in page
+    assert "Join the agreement" not in words
+
+
+def test_a_visitor_logging_in_lands_back_on_the_invitation(
+    client: Client, path: str, carol: User
+) -> None:
+    client.get(path)
+    assert client.session[INVITATION_SESSION_KEY] == path.split("/")[-2]
+    response = client.post(reverse("account_login"), {"login": carol.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == path
+    assert client.session["_auth_user_id"] == str(carol.pk)
+    assert INVITATION_SESSION_KEY not in client.session  # once, not on every later login
+    assert "Join the agreement" in text(client.get(path))
+
+
+def test_the_log_in_link_also_lands_back_on_the_invitation(
+    client: Client, path: str, carol: User
+) -> None:
+    client.get(path)
+    login = f"{reverse('account_login')}?next={quote(path)}"
+    response = client.post(login, {"login": carol.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == path
+
+
+def test_a_later_login_goes_home_as_usual(client: Client, path: str, carol: User) -> None:
+    client.post(reverse("account_login"), {"login": carol.email, "password": PASSWORD})
+    client.logout()
+    response = client.post(reverse("account_login"), {"login": carol.email, "password": PASSWORD})
+    assert response["Location"] == reverse("home")
+
+
+def test_a_visitor_cannot_join(client: Client, path: str) -> None:
+    before = snapshot()
+    response = client.post(path)
+    assert response.status_code == 200
+    assert "Join the agreement" not in text(response)
+    assert snapshot() == before
+
+
+# Signed in --------------------------------------------------------------------------------
+
+
+def test_a_signed_in_person_joins(
+    client: Client, agreement: Agreement, path: str, invitation: Invitation, carol: User
+) -> None:
+    client.force_login(carol)
+    page = client.get(path)
+    assert_full_page(page)
+    assert "Join the agreement" in text(page)
+    response = client.post(path)
+    assert response.status_code == 302
+    assert response["Location"] == detail_url(agreement)
+    assert messages_of(response) == ["Welcome to “Our home”."]
+    assert is_party(agreement, carol)
+    invitation.refresh_from_db()
+    assert invitation.accepted_by == carol
+    words = text(client.get(response["Location"]))
+    assert "Welcome to “Our home”." in words
+    assert "Carol joined" in words
+
+
+def test_someone_already_in_is_told_so(
+    client: Client, agreement: Agreement, path: str, bob: User
+) -> None:
+    client.force_login(bob)
+    before = snapshot()
+    response = client.post(path)
+    assert response.status_code == 302
+    assert response["Location"] == detail_url(agreement)
+    assert messages_of(response) == ["You are already part of this agreement."]
+    assert snapshot() == before
+
+
+# Links that do not work: 400, a clear message, nothing changes ----------------------------
+
+
+def broken(client: Client, path: str, message: str) -> None:
+    before = snapshot()
+    for response in (client.get(path), client.post(path)):
+        assert response.status_code == 400
+        words = text(response)
+        assert "This link does not work" in words
+        assert message in words
+        assert "Join the agreement" not in words
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_a_used_link(
+    client: Client, agreement: Agreement, path: str, carol: User, signed_in: bool
+) -> None:
+    token = path.split("/")[-2]
+    services.invitation_accept(token=token, user=carol)
+    if signed_in:
+        client.force_login(carol)
+    broken(client, path, "This invitation has already been used.")
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_an_expired_link(
+    client: Client, agreement: Agreement, carol: User, signed_in: bool
+) -> None:
+    old = services.invitation_create(
+        agreement=agreement,
+        inviter=agreement.created_by,  # type: ignore[arg-type]
+        email=carol.email,
+        now=timezone.now() - datetime.timedelta(days=15),
+    )
+    if signed_in:
+        client.force_login(carol)
+    path = reverse("agreements:invitation", args=[services.invitation_token(old)])
+    broken(client, path, "This invitation has expired. Ask for a new one.")
+    assert not is_party(agreement, carol)
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_a_withdrawn_link(
+    client: Client,
+    agreement: Agreement,
+    invitation: Invitation,
+    path: str,
+    alice: User,
+    carol: User,
+    signed_in: bool,
+) -> None:
+    services.invitation_revoke(invitation=invitation, actor=alice)
+    if signed_in:
+        client.force_login(carol)
+    broken(client, path, "This invitation was withdrawn.")
+    assert not is_party(agreement, carol)
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_a_link_replaced_by_a_resend(
+    client: Client,
+    agreement: Agreement,
+    invitation: Invitation,
+    path: str,
+    alice: User,
+    carol: User,
+    signed_in: bool,
+) -> None:
+    services.invitation_resend(invitation=invitation, actor=alice)
+    if signed_in:
+        client.force_login(carol)
+    broken(client, path, "This invitation link is no longer valid; a newer one may have been sent.")
+    assert not is_party(agreement, carol)
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["nonsense", "", "x" * 500],
+    ids=["nonsense", "tampered", "long"],
+)
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_a_tampered_link(
+    client: Client,
+    agreement: Agreement,
+    path: str,
+    carol: User,
+    token: str,
+    signed_in: bool,
+) -> None:
+    good = path.split("/")[-2]
+    token = token or good[:-3] + ("abc" if not good.endswith("abc") else "xyz")
+    if signed_in:
+        client.force_login(carol)
+    broken(
+        client,
+        reverse("agreements:invitation", args=[token]),
+        "This invitation link is not valid.",
+    )
+    assert INVITATION_SESSION_KEY not in client.session
+    assert not is_party(agreement, carol)
+
+
+def test_the_title_is_escaped(client: Client, alice: User, carol: User) -> None:
+    agreement = start(alice, title="<script>alert(1)</script>")
+    token = services.invitation_token(invite(agreement, carol.email))
+    page = html(client.get(reverse("agreements:invitation", args=[token])))
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page

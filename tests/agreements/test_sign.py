@@ -1,0 +1,186 @@
+"""Signing the version in negotiation (/a/<id>/sign/); the last signature seals it."""
+
+import pytest
+from django.test import Client
+
+from accounts.models import User
+from agreements.models import Agreement, Need, Signature, Version
+from tests.agreements.helpers import (
+    HX,
+    add_facilitator,
+    answer,
+    assert_fragment,
+    assert_redirects_to_login,
+    current,
+    detail_url,
+    html,
+    messages_of,
+    person,
+    put_down,
+    seal,
+    snapshot,
+    start,
+    text,
+    url,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def agreement(alice: User, bob: User) -> Agreement:
+    return start(alice, bob)
+
+
+@pytest.fixture
+def answered(agreement: Agreement, alice: User, bob: User) -> Need:
+    """Nothing is open: the version can be signed."""
+    need = put_down(agreement, alice, "Tell me when you will be late")
+    answer(need, bob)
+    return need
+
+
+@pytest.fixture
+def path(agreement: Agreement) -> str:
+    return url("sign", agreement)
+
+
+def test_it_requires_login(client: Client, answered: Need, path: str) -> None:
+    assert_redirects_to_login(client.post(path), path)
+    assert not Signature.objects.exists()
+
+
+def test_a_get_changes_nothing(client: Client, answered: Need, path: str, alice: User) -> None:
+    client.force_login(alice)
+    assert client.get(path).status_code == 405
+    assert not Signature.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["stranger", "other agreement", "facilitator"])
+def test_outsiders_and_facilitators_get_404(
+    client: Client, agreement: Agreement, answered: Need, path: str, who: str
+) -> None:
+    dave = person("Dave")
+    if who == "other agreement":
+        start(dave, title="Dave's house")
+    if who == "facilitator":
+        add_facilitator(agreement, dave)
+    client.force_login(dave)
+    before = snapshot()
+    assert client.post(path).status_code == 404
+    assert client.post(path, headers=HX).status_code == 404
+    assert snapshot() == before
+
+
+def test_the_sign_button_shows_once_nothing_is_open(
+    client: Client, agreement: Agreement, alice: User, bob: User
+) -> None:
+    need = put_down(agreement, alice)
+    client.force_login(alice)
+    page = client.get(detail_url(agreement))
+    assert "1 need is still open." in text(page)
+    assert f'action="{url("sign", agreement)}"' not in html(page)
+    answer(need, bob)
+    page = client.get(detail_url(agreement))
+    assert "Nothing is open." in text(page)
+    assert f'action="{url("sign", agreement)}"' in html(page)
+
+
+def test_a_plain_post_signs_and_goes_back_to_the_signatures(
+    client: Client, agreement: Agreement, answered: Need, path: str, alice: User
+) -> None:
+    client.force_login(alice)
+    response = client.post(path)
+    assert response.status_code == 302
+    assert response["Location"] == f"{detail_url(agreement)}#signatures"
+    assert list(Signature.objects.values_list("party", flat=True)) == [alice.pk]
+    page = client.get(response["Location"])
+    assert "Signed by Alice. Still to sign: Bob." in text(page)
+    assert f'action="{path}"' not in html(page)  # nothing more to sign for her
+
+
+def test_htmx_gets_the_region(client: Client, answered: Need, path: str, alice: User) -> None:
+    client.force_login(alice)
+    response = client.post(path, headers=HX)
+    assert_fragment(response)
+    assert "Signed by Alice. Still to sign: Bob." in text(response)
+
+
+def test_the_last_signature_seals_the_version(
+    client: Client, agreement: Agreement, answered: Need, path: str, alice: User, bob: User
+) -> None:
+    client.force_login(alice)
+    client.post(path)
+    client.force_login(bob)
+    response = client.post(path, headers=HX)
+    assert current(agreement).state == Version.State.SEALED
+    assert response["HX-Refresh"] == "true"  # the header changes too: the whole page reloads
+    words = text(response)
+    assert "Signed by everyone on" in words
+    assert "Renegotiate" in words
+
+
+def test_signing_twice_adds_no_signature(
+    client: Client, answered: Need, path: str, alice: User
+) -> None:
+    client.force_login(alice)
+    client.post(path)
+    client.post(path)
+    assert Signature.objects.count() == 1
+
+
+def test_open_needs_must_be_answered_first(
+    client: Client, agreement: Agreement, path: str, alice: User
+) -> None:
+    put_down(agreement, alice)
+    client.force_login(alice)
+    before = snapshot()
+    response = client.post(path)
+    assert response.status_code == 302
+    message = "Every need must be answered before the version can be signed."
+    assert messages_of(response) == [message]
+    fragment = client.post(path, headers=HX)
+    assert_fragment(fragment)
+    assert message in text(fragment)
+    assert snapshot() == before
+
+
+def test_there_must_be_something_to_sign(client: Client, path: str, alice: User) -> None:
+    client.force_login(alice)
+    before = snapshot()
+    response = client.post(path)
+    assert messages_of(response) == ["There is nothing to sign yet: put down a need first."]
+    assert snapshot() == before
+
+
+def test_a_sealed_version_is_not_signed_again(
+    client: Client, agreement: Agreement, answered: Need, path: str, alice: User, bob: User
+) -> None:
+    seal(agreement, alice, bob)
+    client.force_login(alice)
+    before = snapshot()
+    response = client.post(path, headers=HX)
+    assert_fragment(response)
+    assert "Version 1 is closed; it can no longer change." in text(response)
+    assert snapshot() == before
+
+
+def test_an_unknown_agreement_is_404(client: Client, alice: User) -> None:
+    client.force_login(alice)
+    assert client.post("/a/no-such-id/sign/").status_code == 404
+
+
+def test_a_hidden_decision_offers_no_signature(
+    client: Client, alice: User, bob: User, carol: User
+) -> None:
+    """With independent answers, one decline decides the need, but nobody may see that
+    before everyone answered: no Sign button yet."""
+    agreement = start(alice, bob, carol, answer_independently=True)
+    need = put_down(agreement, alice)
+    answer(need, bob, "decline")
+    for viewer in (alice, bob, carol):
+        client.force_login(viewer)
+        assert f'action="{url("sign", agreement)}"' not in html(client.get(detail_url(agreement)))
+    answer(need, carol)
+    client.force_login(alice)
+    assert f'action="{url("sign", agreement)}"' in html(client.get(detail_url(agreement)))
