@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -368,17 +369,20 @@ def need_new(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     form = NeedWithAddresseesForm(request.POST or None, initial=initial, others=others)
     if request.method == "POST" and form.is_valid():
         try:
-            need = services.need_draft(
-                version=version,
-                author=request.user,
-                statement=form.cleaned_data["statement"],
-                looks_like=form.cleaned_data["looks_like"],
-                category=form.cleaned_data["category"],
-            )
-            if "put_down" in request.POST:
-                services.need_put_down(
-                    need=need, actor=request.user, addressee_ids=form.addressee_ids()
+            # Writing and putting down is one step for the person: if putting it down is
+            # refused, no draft is left behind (submitting again would make a second one).
+            with transaction.atomic():
+                need = services.need_draft(
+                    version=version,
+                    author=request.user,
+                    statement=form.cleaned_data["statement"],
+                    looks_like=form.cleaned_data["looks_like"],
+                    category=form.cleaned_data["category"],
                 )
+                if "put_down" in request.POST:
+                    services.need_put_down(
+                        need=need, actor=request.user, addressee_ids=form.addressee_ids()
+                    )
         except NegotiationError as error:
             form.add_error(None, error.message)
         else:
