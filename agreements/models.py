@@ -336,7 +336,7 @@ class Event(models.Model):
         REOPENED = "reopened", _("reopened a need")
         DROPPED = "dropped", _("dropped a need")
         SIGNED = "signed", _("signed")
-        SEALED = "sealed", _("everyone signed; the version is sealed")
+        SEALED = "sealed", _("Everyone signed; the version is sealed")
         RENEGOTIATED = "renegotiated", _("reopened the agreement")
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="events")

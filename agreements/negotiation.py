@@ -277,8 +277,12 @@ def build(
             else:
                 party_standing.open += 1
 
+    # A later version's history is not part of an earlier one, kept as it was.
+    history = Event.objects.filter(agreement=agreement)
+    if version.state == Version.State.SUPERSEDED:
+        history = history.filter(version=version)
     events = list(
-        Event.objects.filter(agreement=agreement)
+        history
         .select_related("actor", "need")
         .order_by("-pk")[:HISTORY_LENGTH]
     )

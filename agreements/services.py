@@ -217,6 +217,12 @@ def agreement_leave(
 # Invitations ------------------------------------------------------------------------------
 
 
+def _new_nonce() -> str:
+    """128 random bits, 22 characters: fits Invitation.nonce (max_length=32), which the model's
+    default `secrets.token_urlsafe()` (43 characters) does not, so PostgreSQL refused it."""
+    return secrets.token_urlsafe(16)
+
+
 def invitation_token(invitation: Invitation) -> str:
     return str(
         signing.dumps([invitation.pk, invitation.nonce], salt=INVITATION_SALT, compress=True)
@@ -297,6 +303,7 @@ def invitation_create(
     invitation = Invitation.objects.create(
         agreement=agreement,
         email=email,
+        nonce=_new_nonce(),
         role=role,
         invited_by=inviter,
         created_at=now,
@@ -327,7 +334,7 @@ def invitation_resend(
     """Send a fresh link (valid for another 14 days); the old link stops working."""
     now = _now(now)
     invitation = _lock_pending_invitation(invitation.pk, actor, now)
-    invitation.nonce = secrets.token_urlsafe()
+    invitation.nonce = _new_nonce()
     invitation.sent_at = now
     invitation.expires_at = now + INVITATION_LIFETIME
     invitation.save(update_fields=["nonce", "sent_at", "expires_at"])

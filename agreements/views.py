@@ -9,7 +9,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -183,7 +182,8 @@ def _mark_visit(participant: Participant) -> None:
 def agreement_detail(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     participant = participant_for(request, public_id)
     version = negotiation.current_version(participant.agreement)
-    if request.htmx and request.GET.get("shown", str(version.number)) != str(version.number):
+    shown = f"{version.number}-{version.state}"
+    if request.htmx and request.GET.get("shown", shown) != shown:
         return HttpResponseClientRefresh()  # a new version opened: the whole page changes
     if not request.htmx:
         _mark_visit(participant)
@@ -369,23 +369,24 @@ def need_new(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     form = NeedWithAddresseesForm(request.POST or None, initial=initial, others=others)
     if request.method == "POST" and form.is_valid():
         try:
-            # Writing and putting down is one step for the person: if putting it down is
-            # refused, no draft is left behind (submitting again would make a second one).
-            with transaction.atomic():
-                need = services.need_draft(
-                    version=version,
-                    author=request.user,
-                    statement=form.cleaned_data["statement"],
-                    looks_like=form.cleaned_data["looks_like"],
-                    category=form.cleaned_data["category"],
-                )
-                if "put_down" in request.POST:
-                    services.need_put_down(
-                        need=need, actor=request.user, addressee_ids=form.addressee_ids()
-                    )
+            need = services.need_draft(
+                version=version,
+                author=request.user,
+                statement=form.cleaned_data["statement"],
+                looks_like=form.cleaned_data["looks_like"],
+                category=form.cleaned_data["category"],
+            )
         except NegotiationError as error:
             form.add_error(None, error.message)
         else:
+            if "put_down" in request.POST:
+                try:
+                    services.need_put_down(
+                        need=need, actor=request.user, addressee_ids=form.addressee_ids()
+                    )
+                except NegotiationError as error:
+                    # The draft is kept; back on the page, so submitting again cannot copy it.
+                    messages.error(request, error.message)
             return redirect(reverse("agreements:detail", args=[public_id]) + f"#need-{need.pk}")
     context = {
         "agreement": agreement,

@@ -92,7 +92,7 @@ def test_htmx_gets_only_the_negotiation_region(
 ) -> None:
     put_down(agreement, alice, "Tell me when you will be late")
     client.force_login(bob)
-    response = client.get(detail_url(agreement) + "?shown=1", headers=HX)
+    response = client.get(detail_url(agreement) + "?shown=1-negotiating", headers=HX)
     assert_fragment(response)
     assert "Tell me when you will be late" in html(response)
 
@@ -102,7 +102,7 @@ def test_htmx_gets_the_sign_button_when_nothing_is_open(
 ) -> None:
     answer(put_down(agreement, alice), bob)
     client.force_login(alice)
-    response = client.get(detail_url(agreement) + "?shown=1", headers=HX)
+    response = client.get(detail_url(agreement) + "?shown=1-negotiating", headers=HX)
     assert_fragment(response)
     assert "Nothing is open." in text(response)
     assert f'action="{url("sign", agreement)}"' in html(response)
@@ -112,7 +112,7 @@ def test_htmx_gets_the_sign_button_when_nothing_is_open(
 def test_htmx_for_someone_still_alone_shows_how_to_invite(client: Client, alice: User) -> None:
     agreement = start(alice)
     client.force_login(alice)
-    response = client.get(detail_url(agreement) + "?shown=1", headers=HX)
+    response = client.get(detail_url(agreement) + "?shown=1-negotiating", headers=HX)
     assert_fragment(response)
     assert "Nobody else has joined yet." in text(response)
     assert f'href="{url("invite", agreement)}"' in html(response)
@@ -126,9 +126,23 @@ def test_htmx_after_a_new_version_opened_asks_for_the_whole_page(
     seal(agreement, alice, bob)
     renegotiate(agreement, bob)
     client.force_login(alice)
-    response = client.get(detail_url(agreement) + "?shown=1", headers=HX)
+    response = client.get(detail_url(agreement) + "?shown=1-negotiating", headers=HX)
     assert response.status_code == 200
     assert response["HX-Refresh"] == "true"
+
+
+def test_htmx_after_the_version_was_sealed_asks_for_the_whole_page(
+    client: Client, agreement: Agreement, alice: User, bob: User
+) -> None:
+    """The header says "In negotiation": once sealed, more than the region changed."""
+    need = put_down(agreement, alice)
+    answer(need, bob)
+    seal(agreement, alice, bob)
+    client.force_login(alice)
+    response = client.get(detail_url(agreement) + "?shown=1-negotiating", headers=HX)
+    assert response["HX-Refresh"] == "true"
+    same = client.get(detail_url(agreement) + "?shown=1-sealed", headers=HX)
+    assert "HX-Refresh" not in same
 
 
 def test_a_facilitator_reads_the_page_but_gets_no_controls(
@@ -406,4 +420,21 @@ def test_the_htmx_region_takes_the_same_queries_whatever_its_size(
     many_needs(agreement, alice, [bob], count)
     client.force_login(bob)
     with django_assert_num_queries(PAGE_QUERIES - 1):  # an htmx refresh is not a visit
-        assert_fragment(client.get(detail_url(agreement) + "?shown=1", headers=HX))
+        assert_fragment(client.get(detail_url(agreement) + "?shown=1-negotiating", headers=HX))
+
+
+def test_an_earlier_version_shows_only_its_own_history(
+    client: Client, agreement: Agreement, alice: User, bob: User
+) -> None:
+    need = put_down(agreement, alice, "Tell me when you will be late")
+    answer(need, bob)
+    seal(agreement, alice, bob)
+    renegotiate(agreement, bob, reason="Things changed at work")
+    put_down(agreement, bob, "Cook on Sundays")
+    client.force_login(alice)
+    old = text(client.get(reverse("agreements:version", args=[agreement.public_id, 1])))
+    assert "put down a need: “Tell me when you will be late”" in old
+    assert "Cook on Sundays" not in old
+    assert "reopened the agreement" not in old
+    current = text(client.get(detail_url(agreement)))
+    assert "Cook on Sundays" in current

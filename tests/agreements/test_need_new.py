@@ -170,9 +170,10 @@ def test_alone_you_can_only_keep_a_draft(client: Client, alice: User) -> None:
     page = client.get(path)
     assert 'name="put_down"' not in html(page)
     assert "Nobody else has joined yet, so this is kept as a draft" in text(page)
-    # A hand-made "put it down" keeps the draft and says why it was not put down.
-    response = client.post(path, {"statement": "A quiet hour", "put_down": "1"})
-    assert response.status_code == 200
+    # A hand-made "put it down" keeps the draft, says why it was not put down, and leaves
+    # the form (so submitting again cannot make a second draft).
+    response = client.post(path, {"statement": "A quiet hour", "put_down": "1"}, follow=True)
+    assert response.redirect_chain[-1][0].startswith(url("detail", agreement))
     assert "Nobody else has joined yet. Invite someone; your draft waits until then." in text(
         response
     )

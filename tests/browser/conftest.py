@@ -1,6 +1,7 @@
 """A real Chromium (the system's, never a downloaded one) driven by Playwright."""
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from playwright.sync_api import (
     BrowserContext,
     Page,
     Playwright,
+    Route,
     ViewportSize,
     sync_playwright,
 )
@@ -26,6 +28,8 @@ CHROMIUM_FLAGS = [
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 PHONE = ViewportSize(width=390, height=844)
 DESKTOP = ViewportSize(width=1280, height=900)
+# Every signed-in page opens a live-update stream (/live/ or /a/<id>/live/).
+LIVE_STREAM = re.compile(r"/live/(\?.*)?$")
 
 
 @pytest.fixture(scope="session")
@@ -57,10 +61,29 @@ def chromium_path() -> str:
     return CHROMIUM
 
 
+def _no_stream(route: Route) -> None:
+    # No Content: the page carries on without live updates (htmx's sse extension retries,
+    # backing off, and each retry is answered here too, never reaching the server).
+    route.fulfill(status=204)
+
+
+def new_context(browser: Browser, viewport: ViewportSize = DESKTOP) -> BrowserContext:
+    """A fresh browser profile (own cookies) for pytest-django's live_server.
+
+    live_server is a threaded WSGI server: it would serve the never-ending live stream from a
+    thread that nothing stops, and the test process could then never exit. So here the stream
+    answers 204 and pages work as they do without it (reload to see others' moves); the stream
+    itself is tested over a real ASGI server in test_live.py, which makes its own contexts.
+    """
+    context = browser.new_context(viewport=viewport)
+    context.set_default_timeout(10_000)
+    context.route(LIVE_STREAM, _no_stream)
+    return context
+
+
 @pytest.fixture
 def context(browser: Browser) -> Iterator[BrowserContext]:
-    context = browser.new_context(viewport=DESKTOP)
-    context.set_default_timeout(10_000)
+    context = new_context(browser)
     yield context
     context.close()
 
