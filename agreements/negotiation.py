@@ -281,11 +281,7 @@ def build(
     history = Event.objects.filter(agreement=agreement)
     if version.state == Version.State.SUPERSEDED:
         history = history.filter(version=version)
-    events = list(
-        history
-        .select_related("actor", "need")
-        .order_by("-pk")[:HISTORY_LENGTH]
-    )
+    events = list(history.select_related("actor", "need").order_by("-pk")[:HISTORY_LENGTH])
     signed_by = [s.party for s in version.signatures.select_related("party")]
     versions = list(agreement.versions.order_by("number"))
     is_current = versions[-1].pk == version.pk
