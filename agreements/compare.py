@@ -8,8 +8,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from agreements.models import Agreement, Need, NeedState, Version
-from agreements.negotiation import answers_hidden
+from agreements.models import Agreement, Need, NeedState, Version, answers_hidden
 
 
 class Change(StrEnum):

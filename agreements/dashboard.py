@@ -5,8 +5,16 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Q
 
 from accounts.models import User
-from agreements.models import Invitation, Need, NeedState, Participant, Response, Signature, Version
-from agreements.negotiation import answers_hidden
+from agreements.models import (
+    Invitation,
+    Need,
+    NeedState,
+    Participant,
+    Response,
+    Signature,
+    Version,
+    answers_hidden,
+)
 
 
 @dataclass

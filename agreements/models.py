@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -275,6 +275,26 @@ class Need(models.Model):
     def is_live(self) -> bool:
         """Put down and still on the table."""
         return self.status == self.Status.PUT_DOWN
+
+
+def answers_hidden(need: str = "") -> Q:
+    """Needs whose answers are still hidden, as `build` hides them: put down in an agreement
+    answered independently, someone yet to answer the current wording. With need="answers":
+    the counter-proposals to such needs, which are answers too."""
+    prefix, pk = (f"{need}__", f"{need}_id") if need else ("", "pk")
+    answered = Response.objects.filter(
+        need_id=OuterRef("need_id"),
+        party_id=OuterRef("user_id"),
+        revision=OuterRef("need__revision"),
+    )
+    yet_to_answer = Need.addressees.through.objects.filter(need_id=OuterRef(pk)).exclude(
+        Exists(answered)
+    )
+    return Q(
+        Exists(yet_to_answer),
+        **{f"{prefix}status": Need.Status.PUT_DOWN},
+        version__agreement__answer_independently=True,
+    )
 
 
 class Response(models.Model):

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 
 from accounts.models import User
@@ -170,26 +170,6 @@ def _visible_needs(version: Version, viewer: User) -> QuerySet[Need]:
         Need.objects.filter(version=version)
         .exclude(status=Need.Status.DRAFT)
         .union(Need.objects.filter(version=version, status=Need.Status.DRAFT, author=viewer))
-    )
-
-
-def answers_hidden(need: str = "") -> Q:
-    """Needs whose answers are still hidden, as `build` hides them: put down in an agreement
-    answered independently, someone yet to answer the current wording. With need="answers":
-    the counter-proposals to such needs, which are answers too."""
-    prefix, pk = (f"{need}__", f"{need}_id") if need else ("", "pk")
-    answered = Response.objects.filter(
-        need_id=OuterRef("need_id"),
-        party_id=OuterRef("user_id"),
-        revision=OuterRef("need__revision"),
-    )
-    yet_to_answer = Need.addressees.through.objects.filter(need_id=OuterRef(pk)).exclude(
-        Exists(answered)
-    )
-    return Q(
-        Exists(yet_to_answer),
-        **{f"{prefix}status": Need.Status.PUT_DOWN},
-        version__agreement__answer_independently=True,
     )
 
 

@@ -35,6 +35,8 @@ from agreements.models import (
     ReviewCadence,
     Signature,
     Version,
+    answers_hidden,
+    new_nonce,
 )
 from agreements.rules import decide
 
@@ -217,12 +219,6 @@ def agreement_leave(
 # Invitations ------------------------------------------------------------------------------
 
 
-def _new_nonce() -> str:
-    """128 random bits, 22 characters: fits Invitation.nonce (max_length=32), which the model's
-    default `secrets.token_urlsafe()` (43 characters) does not, so PostgreSQL refused it."""
-    return secrets.token_urlsafe(16)
-
-
 def invitation_token(invitation: Invitation) -> str:
     return str(
         signing.dumps([invitation.pk, invitation.nonce], salt=INVITATION_SALT, compress=True)
@@ -303,7 +299,6 @@ def invitation_create(
     invitation = Invitation.objects.create(
         agreement=agreement,
         email=email,
-        nonce=_new_nonce(),
         role=role,
         invited_by=inviter,
         created_at=now,
@@ -334,7 +329,7 @@ def invitation_resend(
     """Send a fresh link (valid for another 14 days); the old link stops working."""
     now = _now(now)
     invitation = _lock_pending_invitation(invitation.pk, actor, now)
-    invitation.nonce = _new_nonce()
+    invitation.nonce = new_nonce()
     invitation.sent_at = now
     invitation.expires_at = now + INVITATION_LIFETIME
     invitation.save(update_fields=["nonce", "sent_at", "expires_at"])
@@ -596,6 +591,9 @@ def need_respond(
         raise NegotiationError(_("This need is no longer on the table."))
     if not need.addressees.filter(pk=party.pk).exists():
         raise NegotiationError(_("This need is not addressed to you, so you cannot answer it."))
+    if need.answers_id and Need.objects.filter(answers_hidden(), pk=need.answers_id).exists():
+        # A counter-proposal is an answer: hidden, like the others, until everyone answered.
+        raise NegotiationError(_("This need is not on the table yet."))
     _party(version.agreement, party)
     if answer not in Response.Answer.values:
         raise NegotiationError(_("Choose Accept, Decline or Counter-propose."))
@@ -756,11 +754,16 @@ def version_sign(*, version: Version, party: User, now: datetime.datetime | None
     now = _now(now)
     version = _lock_open_version(version.pk)
     _party(version.agreement, party)
-    if open_needs(version):
+    if open_needs(version) or version.needs.filter(answers_hidden()).exists():
+        # With answers kept hidden, a need counts as open until everyone answered it.
         raise NegotiationError(_("Every need must be answered before the version can be signed."))
     if not version.needs.filter(status=Need.Status.PUT_DOWN).exists():
         raise NegotiationError(_("There is nothing to sign yet: put down a need first."))
-    Signature.objects.get_or_create(version=version, party=party, defaults={"signed_at": now})
+    _signature, signed_now = Signature.objects.get_or_create(
+        version=version, party=party, defaults={"signed_at": now}
+    )
+    if not signed_now:
+        return version  # signing again changes nothing, and records nothing
     _record(Event.Kind.SIGNED, agreement=version.agreement, actor=party, now=now, version=version)
     parties = set(
         Participant.objects.parties()

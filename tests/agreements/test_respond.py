@@ -286,7 +286,9 @@ def test_an_independent_answer_is_hidden_from_the_others_in_the_region(
     )
     assert "Bob's reason" in text(mine)  # bob sees his own answer
     client.force_login(carol)
-    theirs = client.get(detail_url(agreement) + "?shown=1", headers=HX)
+    theirs = client.get(detail_url(agreement) + "?shown=1-negotiating", headers=HX)
     assert "Bob's reason" not in text(theirs)
     client.post(need_url("respond", need), {"answer": "accept"}, headers=HX)
-    assert "Bob's reason" in text(client.get(detail_url(agreement) + "?shown=1", headers=HX))
+    assert "Bob's reason" in text(
+        client.get(detail_url(agreement) + "?shown=1-negotiating", headers=HX)
+    )
