@@ -34,15 +34,23 @@ PRESENCE_TTL_SECONDS = 45.0
 class Message:
     agreement: str  # public id
     event: int  # Event.pk: also the SSE id, so a reconnecting browser says what it last saw
-    kind: str = "changed"  # "changed" or "presence"
+    kind: str = "changed"  # "changed", "presence", or "need" (only one need's card changed)
+    need: int = 0  # with kind "need": which one
 
     def dumps(self) -> str:
-        return json.dumps({"agreement": self.agreement, "event": self.event, "kind": self.kind})
+        return json.dumps(
+            {"agreement": self.agreement, "event": self.event, "kind": self.kind, "need": self.need}
+        )
 
     @classmethod
     def loads(cls, raw: str | bytes) -> "Message":
         data = json.loads(raw)
-        return cls(agreement=str(data["agreement"]), event=int(data["event"]), kind=data["kind"])
+        return cls(
+            agreement=str(data["agreement"]),
+            event=int(data["event"]),
+            kind=str(data["kind"]),
+            need=int(data.get("need") or 0),
+        )
 
 
 class Hub(Protocol):
@@ -198,14 +206,27 @@ def sse(event: str, data: str = "", *, id: int | None = None) -> str:
     return "\n".join(lines) + "\n\n"
 
 
-def publish_change(agreement_id: int, event_id: int, kind: str = "changed") -> None:
+# Events after which only the need's own card looks different (its place on the page may follow).
+CARD_EVENTS = {"accepted", "declined", "commented", "reworded", "reopened"}
+
+
+def publish_event(agreement_id: int, event_id: int, event_kind: str, need_id: int | None) -> None:
+    """After commit: a change to one need's card is announced as such, so pages can refresh just
+    that card at once; anything else as a change to the agreement."""
+    if need_id and event_kind in CARD_EVENTS:
+        publish_change(agreement_id, event_id, kind="need", need=need_id)
+    else:
+        publish_change(agreement_id, event_id)
+
+
+def publish_change(agreement_id: int, event_id: int, kind: str = "changed", need: int = 0) -> None:
     """Tell everyone now in the agreement that it changed. Called after commit."""
     from agreements.models import Agreement, Participant
 
     public_id = Agreement.objects.values_list("public_id", flat=True).get(pk=agreement_id)
     people = Participant.objects.active().filter(agreement_id=agreement_id)
     user_ids = list(people.values_list("user_id", flat=True))
-    hub().publish(user_ids, Message(agreement=public_id, event=event_id, kind=kind))
+    hub().publish(user_ids, Message(agreement=public_id, event=event_id, kind=kind, need=need))
 
 
 def publish_presence(agreement_id: int) -> None:

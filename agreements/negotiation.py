@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
 
 from accounts.models import User
@@ -66,7 +66,7 @@ class NeedView:
     @cached_property
     def urls(self) -> dict[str, str]:
         actions = ["respond", "comment", "edit", "put-down", "delete", "withdraw", "reopen"]
-        actions += ["drop", "offer-again"]
+        actions += ["drop", "offer-again", "card"]
         return {action.replace("-", "_"): self.url(action) for action in actions}
 
 
@@ -174,17 +174,27 @@ def _visible_needs(version: Version, viewer: User) -> QuerySet[Need]:
 
 
 def build(
-    *, agreement: Agreement, version: Version, viewer: User, participant: Participant
+    *,
+    agreement: Agreement,
+    version: Version,
+    viewer: User,
+    participant: Participant,
+    only: int | None = None,
 ) -> VersionView:
+    """The whole page, or with `only`, just what one need's card needs (that need, the need it
+    answers and its counter-proposals): what a live update of one card asks for."""
     everyone = list(Participant.objects.filter(agreement=agreement).select_related("user"))
     active = [p for p in everyone if p.left_at is None]
     parties = [p for p in active if p.role == Participant.Role.PARTY]
     facilitators = [p for p in active if p.role == Participant.Role.FACILITATOR]
     party_ids = {p.user_id for p in parties}
 
+    visible = Need.objects.filter(pk__in=_visible_needs(version, viewer).values("pk"))
+    if only is not None:
+        answered = Need.objects.filter(pk=only).values("answers_id")
+        visible = visible.filter(Q(pk=only) | Q(answers_id=only) | Q(pk__in=answered))
     needs = list(
-        Need.objects.filter(pk__in=_visible_needs(version, viewer).values("pk"))
-        .select_related("author")
+        visible.select_related("author")
         .prefetch_related(
             "addressees",
             Prefetch("responses", queryset=Response.objects.select_related("party")),
@@ -261,6 +271,8 @@ def build(
     history = Event.objects.filter(agreement=agreement)
     if version.state == Version.State.SUPERSEDED:
         history = history.filter(version=version)
+    if only is not None:
+        history = history.none()
     events = list(history.select_related("actor", "need").order_by("-pk")[:HISTORY_LENGTH])
     signed_by = [s.party for s in version.signatures.select_related("party")]
     versions = list(agreement.versions.order_by("number"))

@@ -76,7 +76,10 @@ def _record(
         created_at=now,
     )
     # Robust: the change is committed whatever happens to the live channel.
-    transaction.on_commit(lambda: live.publish_change(agreement.pk, event.pk), robust=True)
+    transaction.on_commit(
+        lambda: live.publish_event(agreement.pk, event.pk, kind, need.pk if need else None),
+        robust=True,
+    )
     return event
 
 

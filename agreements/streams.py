@@ -96,9 +96,15 @@ async def _events(user_id: int, agreement: Agreement | None, since: int) -> Asyn
                     if not await _still_in(agreement, user_id):
                         yield live.sse("gone")
                         return
-                    kind = "presence" if message.kind == "presence" else "changed"
-                    yield live.sse(kind, id=message.event if kind == "changed" else None)
-                if message.kind == "changed":
+                    if message.kind == "presence":
+                        yield live.sse("presence")
+                    elif message.kind == "need":
+                        # The card first, at once; then the region settles (groups, counts).
+                        yield live.sse(f"need-{message.need}", id=message.event)
+                        yield live.sse("settle", id=message.event)
+                    else:
+                        yield live.sse("changed", id=message.event)
+                if message.kind in ("changed", "need"):
                     yield live.sse("waiting")
         finally:
             # The page closed (or the server is stopping): no awaiting here, the task may be

@@ -31,6 +31,7 @@ urlpatterns = [
     path(A + "renegotiate/", views.renegotiate, name="renegotiate"),
     path(A + "needs/new/", views.need_new, name="need-new"),
     path(NEED + "edit/", views.need_edit, name="need-edit"),
+    path(NEED + "card/", views.need_card, name="need-card"),
     path(NEED + "put-down/", views.need_put_down, name="need-put-down"),
     path(NEED + "respond/", views.need_respond, name="need-respond"),
     path(NEED + "comment/", views.need_comment, name="need-comment"),

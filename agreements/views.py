@@ -399,6 +399,24 @@ def need_new(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
 
 
 @login_required
+def need_card(request: AuthenticatedHttpRequest, public_id: str, pk: int) -> HttpResponse:
+    """One need's card, fresh: what a page asks for when the live stream says it changed."""
+    participant = participant_for(request, public_id)
+    need = need_for(participant, pk)
+    view = negotiation.build(
+        agreement=participant.agreement,
+        version=need.version,
+        viewer=request.user,
+        participant=participant,
+        only=need.pk,
+    )
+    item = view.item(need.pk)
+    if item is None:  # not on the page for this person (a hidden counter-proposal)
+        return HttpResponse(status=204)
+    return render(request, "agreements/_need.html", {"view": view, "item": item})
+
+
+@login_required
 def need_edit(request: AuthenticatedHttpRequest, public_id: str, pk: int) -> HttpResponse:
     participant = party_for(request, public_id)
     need = need_for(participant, pk)

@@ -74,7 +74,11 @@ async def stream_run(
             before = [len(h) for h in heard]
             sent = time.perf_counter()
             await act(n)
+            deadline = time.monotonic() + 10
             while any(len(h) <= b for h, b in zip(heard, before, strict=True)):
+                if time.monotonic() > deadline:
+                    missing = sum(len(h) <= b for h, b in zip(heard, before, strict=True))
+                    raise RuntimeError(f"change {n}: {missing} of {STREAMS} streams never heard it")
                 await asyncio.sleep(0.002)
             delays.append((max(h[-1] for h in heard) - sent) * 1000)
         for task in tasks:

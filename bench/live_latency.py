@@ -13,6 +13,8 @@ from _setup import bench_database, percentile
 
 TRIALS = int(sys.argv[1]) if len(sys.argv) > 1 else 50
 WORKERS = int(os.environ.get("BENCH_WORKERS", "1"))
+PAUSE = 2.5  # seconds between trials
+SERVER = os.environ.get("BENCH_SERVER", "uvicorn")
 
 # Runs in A's page: note when the need's card first shows B's answer.
 WATCH = """(statement) => {
@@ -53,7 +55,9 @@ def main() -> None:
 
     redis = os.environ.get("REDIS_URL", "")
     assert WORKERS == 1 or redis, "several web processes need REDIS_URL"
-    server = AsgiServer(database=database, redis=redis, workers=WORKERS, production=True).start()
+    server = AsgiServer(
+        database=database, redis=redis, workers=WORKERS, server=SERVER, production=True
+    ).start()
     latencies: list[float] = []
     try:
         with sync_playwright() as p:
@@ -92,13 +96,16 @@ def main() -> None:
                     time.sleep(0.005)
                 clicked = b.evaluate("window.clickedAt")
                 latencies.append(seen - clicked)
+                # Let both pages settle (regroup, navigation count) before the next click, so
+                # each trial measures one change, not the tail of the previous one.
+                time.sleep(PAUSE)
             browser.close()
     finally:
         server.stop()
     hub = "Redis" if os.environ.get("REDIS_URL") else "in-process"
     engine = "PostgreSQL" if database.startswith("postgres") else "SQLite"
     print(
-        f"live_latency: {TRIALS} trials, uvicorn x{WORKERS} (DEBUG off), {engine}, {hub} hub, "
+        f"live_latency: {TRIALS} trials, {SERVER} x{WORKERS} (DEBUG off), {engine}, {hub} hub, "
         f"{TRIALS} needs on the page"
     )
     print(f"  p50 {percentile(latencies, 0.5):.0f} ms   p95 {percentile(latencies, 0.95):.0f} ms"

@@ -1,35 +1,74 @@
-// Live updates: a region refreshed by the server's stream must never wipe what someone is
-// typing. While a field in the region has focus or holds unsent text, the refresh waits, and
-// runs once they leave the field (a submitted form brings a fresh region anyway).
+// Live updates (see agreements/streams.py). Rules for the requests the stream triggers:
+// - a change the page already shows (the person's own action brought a fresh region) is not
+//   fetched again, and while the person's own action is on its way, announcements wait for it;
+// - elements with data-live-delay wait that long after the last announcement, so a burst of
+//   changes costs one request (the region settling after a card changed, the navigation count);
+// - a region being typed in waits until the person leaves the field, so nothing they write is
+//   wiped (a submitted form brings a fresh region anyway).
 (function () {
   "use strict";
 
+  function applied() {
+    var region = document.getElementById("negotiation");
+    return region ? Number(region.dataset.event || 0) : 0;
+  }
+
+  function announcedId(detail) {
+    // The sse extension re-dispatches the stream's MessageEvent as the detail of its own event.
+    var cause = detail.triggeringEvent || {};
+    return Number(cause.lastEventId || (cause.detail && cause.detail.lastEventId) || 0);
+  }
+
   function busy(region) {
     if (!region) return false;
-    if (region.contains(document.activeElement) && document.activeElement.matches("textarea, input, select")) {
-      return true;
-    }
-    return Array.prototype.some.call(region.querySelectorAll("textarea, input[type=text]"), function (field) {
-      return field.value.trim() !== "";
-    });
+    var active = document.activeElement;
+    if (region.contains(active) && active.matches("textarea, input, select")) return true;
+    return Array.prototype.some.call(
+      region.querySelectorAll("textarea, input[type=text]"),
+      function (field) { return field.value.trim() !== ""; }
+    );
   }
 
   document.addEventListener("htmx:confirm", function (event) {
-    var trigger = event.detail.elt;
-    if (!trigger.dataset || !trigger.dataset.liveRegion) return;
-    var region = document.getElementById(trigger.dataset.liveRegion);
-    if (busy(region)) {
+    var element = event.detail.elt;
+    var data = element.dataset || {};
+    var cause = event.detail.triggeringEvent || {};
+    if (!cause.type || cause.type.indexOf("sse:") !== 0) return;  // a person's own request
+
+    var announced = announcedId(event.detail);
+    if (announced && announced <= applied()) {
       event.preventDefault();
-      trigger.dataset.pending = "true";
+      return;
+    }
+    if (document.querySelector("#negotiation .htmx-request")) {
+      // The person's own action is on its way and may be what was announced: decide once its
+      // fresh region is in.
+      event.preventDefault();
+      document.body.addEventListener("htmx:afterSettle", function () {
+        if (!announced || announced > applied()) event.detail.issueRequest(true);
+      }, {once: true});
+      return;
+    }
+    if (data.liveRegion && busy(document.getElementById(data.liveRegion))) {
+      event.preventDefault();
+      data.pending = "true";
+      return;
+    }
+    if (data.liveDelay) {
+      event.preventDefault();
+      window.clearTimeout(element.liveTimer);
+      element.liveTimer = window.setTimeout(function () {
+        if (!announced || announced > applied()) event.detail.issueRequest(true);
+      }, Number(data.liveDelay));
     }
   });
 
   document.addEventListener("focusout", function () {
     window.setTimeout(function () {
-      document.querySelectorAll("[data-live-region][data-pending]").forEach(function (trigger) {
-        if (!busy(document.getElementById(trigger.dataset.liveRegion))) {
-          delete trigger.dataset.pending;
-          window.htmx.trigger(trigger, "live:refresh");
+      document.querySelectorAll("[data-live-region][data-pending]").forEach(function (element) {
+        if (!busy(document.getElementById(element.dataset.liveRegion))) {
+          delete element.dataset.pending;
+          window.htmx.trigger(element, "live:refresh");
         }
       });
     }, 0);

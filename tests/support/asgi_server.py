@@ -76,7 +76,7 @@ class AsgiServer:
     def command(self) -> list[str]:
         if self.server == "granian":
             return [
-                sys.executable, "-m", "granian", "--interface", "asgi",
+                sys.executable, "-m", "granian", "--interface", "asginl",
                 "--host", "127.0.0.1", "--port", str(self.port),
                 "--workers", str(self.workers), "--log-level", "warning",
                 "config.asgi:application",
