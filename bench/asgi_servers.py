@@ -59,7 +59,8 @@ async def stream_run(
                     opened += 1
                     if opened == STREAMS:
                         ready.set()
-                if line == "event: changed":
+                # A comment changes one card: announced as "need-<id>".
+                if line == "event: changed" or line.startswith("event: need-"):
                     heard[index].append(time.perf_counter())
 
     limits = httpx.Limits(max_connections=STREAMS + 5)
