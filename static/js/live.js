@@ -35,12 +35,14 @@
     var cause = event.detail.triggeringEvent || {};
     if (!cause.type || cause.type.indexOf("sse:") !== 0) return;  // a person's own request
 
-    var announced = announcedId(event.detail);
+    // Only changes to the negotiation carry ids (an event without one repeats the last id
+    // seen), so only its refreshers compare them with what the page shows.
+    var announced = data.liveRegion ? announcedId(event.detail) : 0;
     if (announced && announced <= applied()) {
       event.preventDefault();
       return;
     }
-    if (document.querySelector("#negotiation .htmx-request")) {
+    if (data.liveRegion && document.querySelector("#negotiation .htmx-request")) {
       // The person's own action is on its way and may be what was announced: decide once its
       // fresh region is in.
       event.preventDefault();
