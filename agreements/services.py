@@ -112,6 +112,28 @@ def _unsign(version: Version) -> None:
     Signature.objects.filter(version=version).delete()
 
 
+def _version_changed(
+    kind: Event.Kind,
+    *,
+    version: Version,
+    actor: User,
+    now: datetime.datetime,
+    need: Need | None = None,
+    **data: Any,
+) -> Event:
+    """What the version says changed: the signatures given so far no longer hold."""
+    _unsign(version)
+    return _record(
+        kind, agreement=version.agreement, actor=actor, now=now, version=version, need=need, **data
+    )
+
+
+def _take_off_table(need: Need, status: str, now: datetime.datetime) -> None:
+    need.status = status
+    need.changed_at = now
+    need.save(update_fields=["status", "changed_at"])
+
+
 def latest_answers(need: Need) -> dict[int, Response]:
     """Each party's latest answer to the need's current wording."""
     latest: dict[int, Response] = {}
@@ -202,9 +224,7 @@ def agreement_leave(
         for need in Need.objects.select_for_update().filter(
             version=version, author=user, status=Need.Status.PUT_DOWN, state=NeedState.OPEN
         ):
-            need.status = Need.Status.WITHDRAWN
-            need.changed_at = now
-            need.save(update_fields=["status", "changed_at"])
+            _take_off_table(need, Need.Status.WITHDRAWN, now)
         for need in Need.objects.select_for_update().filter(
             version=version, status=Need.Status.PUT_DOWN, addressees=user
         ):
@@ -212,9 +232,7 @@ def agreement_leave(
             if need.addressees.exists():
                 _refresh_state(need, now)
             else:
-                need.status = Need.Status.WITHDRAWN
-                need.changed_at = now
-                need.save(update_fields=["status", "changed_at"])
+                _take_off_table(need, Need.Status.WITHDRAWN, now)
         _unsign(version)
     _record(Event.Kind.LEFT, agreement=agreement, actor=user, now=now, version=version)
 
@@ -468,10 +486,8 @@ def need_edit(
         need.revision += 1
         need.save()
         _refresh_state(need, now)
-        _unsign(version)
-        _record(
+        _version_changed(
             Event.Kind.REWORDED,
-            agreement=version.agreement,
             actor=actor,
             now=now,
             version=version,
@@ -522,13 +538,11 @@ def need_put_down(
     need.state = NeedState.OPEN
     need.save(update_fields=["status", "put_down_at", "changed_at", "state"])
     need.addressees.set(chosen)
-    _unsign(version)
-    _record(
+    _version_changed(
         Event.Kind.PUT_DOWN,
-        agreement=version.agreement,
+        version=version,
         actor=actor,
         now=now,
-        version=version,
         need=need,
     )
     return need
@@ -546,16 +560,12 @@ def need_withdraw(*, need: Need, actor: User, now: datetime.datetime | None = No
             _("This need has been decided (%(state)s), so it can no longer be withdrawn.")
             % {"state": need.get_state_display()}
         )
-    need.status = Need.Status.WITHDRAWN
-    need.changed_at = now
-    need.save(update_fields=["status", "changed_at"])
-    _unsign(version)
-    _record(
+    _take_off_table(need, Need.Status.WITHDRAWN, now)
+    _version_changed(
         Event.Kind.WITHDRAWN,
-        agreement=version.agreement,
+        version=version,
         actor=actor,
         now=now,
-        version=version,
         need=need,
     )
     return need
@@ -627,13 +637,11 @@ def need_respond(
         created_at=now,
     )
     _refresh_state(need, now)
-    _unsign(version)
-    _record(
+    _version_changed(
         _EVENT_FOR_ANSWER[Response.Answer(answer)],
-        agreement=version.agreement,
+        version=version,
         actor=party,
         now=now,
-        version=version,
         need=need,
         counter=counter.pk if counter else None,
     )
@@ -677,13 +685,11 @@ def need_reopen(*, need: Need, actor: User, now: datetime.datetime | None = None
     need.revision += 1
     need.save(update_fields=["revision"])
     _refresh_state(need, now)
-    _unsign(version)
-    _record(
+    _version_changed(
         Event.Kind.REOPENED,
-        agreement=version.agreement,
+        version=version,
         actor=actor,
         now=now,
-        version=version,
         need=need,
     )
     return need
@@ -697,16 +703,12 @@ def need_drop(*, need: Need, actor: User, now: datetime.datetime | None = None) 
     _party(version.agreement, actor)
     if not need.is_live or need.carried_from_id is None:
         raise NegotiationError(_("Only needs carried over from the last version can be dropped."))
-    need.status = Need.Status.DROPPED
-    need.changed_at = now
-    need.save(update_fields=["status", "changed_at"])
-    _unsign(version)
-    _record(
+    _take_off_table(need, Need.Status.DROPPED, now)
+    _version_changed(
         Event.Kind.DROPPED,
-        agreement=version.agreement,
+        version=version,
         actor=actor,
         now=now,
-        version=version,
         need=need,
     )
     return need
