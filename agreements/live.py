@@ -113,7 +113,10 @@ class LocalHub:
 
     def leave(self, agreement: str, user_id: int, connection: str) -> None:
         with self._lock:
-            self._presence[agreement].pop(connection, None)
+            here = self._presence.get(agreement, {})
+            here.pop(connection, None)
+            if not here:  # nobody left on that page: forget the agreement
+                self._presence.pop(agreement, None)
 
 
 class RedisHub:
