@@ -177,6 +177,8 @@ class Version(models.Model):
     )
     opened_at = models.DateTimeField(default=timezone.now)
     sealed_at = models.DateTimeField(null=True, blank=True)
+    # Set by a party to ask for answers by then; it decides nothing for anyone.
+    respond_by = models.DateTimeField(_("respond by"), null=True, blank=True)
 
     class Meta:
         ordering: ClassVar = ["agreement", "number"]
@@ -358,6 +360,7 @@ class Event(models.Model):
         SIGNED = "signed", _("signed")
         SEALED = "sealed", _("Everyone signed; the version is sealed")
         RENEGOTIATED = "renegotiated", _("reopened the agreement")
+        RESPOND_BY = "respond_by", _("set a respond-by date")
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="events")
     version = models.ForeignKey(

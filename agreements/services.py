@@ -39,6 +39,7 @@ from agreements.models import (
     new_nonce,
 )
 from agreements.rules import decide
+from notifications import planning
 
 INVITATION_LIFETIME = datetime.timedelta(days=14)
 INVITATION_SALT = "accord.invitation"
@@ -75,6 +76,8 @@ def _record(
         data=data,
         created_at=now,
     )
+    if kind != Event.Kind.COMMENTED:  # a comment changes what nobody owes anybody
+        planning.plan_agreement(agreement, now=now)
     # Robust: the change is committed whatever happens to the live channel.
     transaction.on_commit(
         lambda: live.publish_event(agreement.pk, event.pk, kind, need.pk if need else None),

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "accounts",
     "agreements",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -229,7 +230,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "dispatch-reminders": {"task": "notifications.dispatch_reminders", "schedule": 60.0},
+}
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,218 @@
+"""Which reminders an agreement's state calls for, and keeping the pending rows in step with it.
+
+`plan_agreement` runs inside every change to an agreement (from `agreements.services._record`),
+so rows appear the moment somebody starts waiting and go the moment nobody does; the send task
+asks `wanted` again under its row lock before anything goes out."""
+
+import calendar
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, Q
+
+from accounts.models import User
+from agreements.models import (
+    Agreement,
+    Invitation,
+    Need,
+    NeedState,
+    Participant,
+    ReviewCadence,
+    Signature,
+    Version,
+    answers_hidden,
+)
+from notifications.models import Reason, Reminder
+
+DAY = datetime.timedelta(days=1)
+# Reasons that repeat while they hold: first after a day, then less and less often.
+FOLLOW_UPS = (DAY, 2 * DAY, 4 * DAY, 7 * DAY, 14 * DAY, 30 * DAY)
+RECURRING = frozenset({Reason.NEED_WAITING, Reason.SIGNATURE})
+INVITEE_AFTER = 3 * DAY
+INVITER_AFTER = 4 * DAY
+RESPOND_BY_BEFORE = (2 * DAY, DAY)
+REVIEW_BEFORE = 7 * DAY
+CADENCE_MONTHS = {ReviewCadence.MONTHLY: 1, ReviewCadence.QUARTERLY: 3, ReviewCadence.YEARLY: 12}
+
+# (user id or None, email or "", reason, subject)
+Key = tuple[int | None, str, str, int]
+
+
+def next_follow_up(due_at: datetime.datetime, attempt: int) -> datetime.datetime:
+    """When the reminder after slot number `attempt` (0 for the first) falls due."""
+    return due_at + FOLLOW_UPS[min(attempt + 1, len(FOLLOW_UPS) - 1)]
+
+
+def add_months(moment: datetime.datetime, months: int) -> datetime.datetime:
+    month = moment.month - 1 + months
+    year, month = moment.year + month // 12, month % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, _days_in(year, month)))
+
+
+def _days_in(year: int, month: int) -> int:
+    return calendar.monthrange(year, month)[1]
+
+
+@dataclass
+class Wanted:
+    """What the agreement calls for now: recurring reminders by key (any slot will do), and
+    one-off reminders by key and slot."""
+
+    recurring: set[Key] = field(default_factory=set)
+    once: set[tuple[Key, datetime.datetime]] = field(default_factory=set)
+
+    def holds(self, reminder: Reminder) -> bool:
+        key = (reminder.user_id, reminder.email, reminder.reason, reminder.subject)
+        if reminder.reason in RECURRING:
+            return key in self.recurring
+        return (key, reminder.due_at) in self.once
+
+
+def waiting_pairs(version: Version) -> set[tuple[int, int]]:
+    """(person, need) for every need put down for someone who has not answered its current
+    wording, leaving out counter-proposals that are still hidden answers."""
+    from agreements.models import Response
+
+    needs = Need.objects.filter(version=version, status=Need.Status.PUT_DOWN).exclude(
+        answers_hidden("answers")
+    )
+    answered = Response.objects.filter(
+        need_id=OuterRef("need_id"),
+        party_id=OuterRef("user_id"),
+        revision=OuterRef("need__revision"),
+    )
+    return set(
+        Need.addressees.through.objects.filter(need__in=needs)
+        .exclude(Exists(answered))
+        .values_list("user_id", "need_id")
+    )
+
+
+def _unsigned_parties(version: Version, parties: set[int]) -> set[int]:
+    """Parties yet to sign a version that is ready to sign (something put down, nothing open)."""
+    live = version.needs.filter(status=Need.Status.PUT_DOWN)
+    ready = live.exists() and not live.filter(Q(state=NeedState.OPEN) | answers_hidden()).exists()
+    if not ready:
+        return set()
+    signed = set(Signature.objects.filter(version=version).values_list("party_id", flat=True))
+    return parties - signed
+
+
+def next_review(
+    sealed_at: datetime.datetime, cadence: str, now: datetime.datetime
+) -> datetime.datetime | None:
+    """The first review date after `now` for a version sealed at `sealed_at`."""
+    months = CADENCE_MONTHS.get(ReviewCadence(cadence))
+    if not months:
+        return None
+    step = 1
+    while (review := add_months(sealed_at, step * months)) <= now:
+        step += 1
+    return review
+
+
+def wanted(agreement: Agreement, now: datetime.datetime) -> Wanted:
+    """Every reminder the agreement's state calls for at `now`, due or not."""
+    result = Wanted()
+    parties = set(
+        Participant.objects.parties().filter(agreement=agreement).values_list("user_id", flat=True)
+    )
+    latest = agreement.versions.order_by("-number").first()
+    if latest is not None and latest.is_open:
+        pairs = {(user, need) for user, need in waiting_pairs(latest) if user in parties}
+        result.recurring |= {(user, "", Reason.NEED_WAITING, need) for user, need in pairs}
+        result.recurring |= {
+            (user, "", Reason.SIGNATURE, latest.pk) for user in _unsigned_parties(latest, parties)
+        }
+        if latest.respond_by is not None and latest.respond_by > now:
+            for user in {user for user, _need in pairs}:
+                for before in RESPOND_BY_BEFORE:
+                    key = (user, "", Reason.RESPOND_BY, latest.pk)
+                    result.once.add((key, latest.respond_by - before))
+    if latest is not None and latest.state == Version.State.SEALED and latest.sealed_at:
+        review = next_review(latest.sealed_at, agreement.review_cadence, now)
+        if review is not None:
+            for user in parties:
+                result.once.add(((user, "", Reason.REVIEW, latest.pk), review - REVIEW_BEFORE))
+    _invitations(agreement, parties, now, result)
+    return result
+
+
+def _invitations(
+    agreement: Agreement, parties: set[int], now: datetime.datetime, result: Wanted
+) -> None:
+    pending = [
+        invitation
+        for invitation in Invitation.objects.filter(
+            agreement=agreement, accepted_at__isnull=True, revoked_at__isnull=True
+        )
+        if invitation.is_pending(now)
+    ]
+    if not pending:
+        return
+    accounts = {
+        user.email.lower(): user.pk
+        for user in User.objects.filter(
+            email__in=[invitation.email for invitation in pending]
+        ).only("pk", "email")
+    }
+    for invitation in pending:
+        slot = invitation.sent_at + INVITEE_AFTER
+        if slot < invitation.expires_at:
+            user = accounts.get(invitation.email.lower())
+            key = (user, "" if user else invitation.email, Reason.INVITATION, invitation.pk)
+            result.once.add((key, slot))
+        if invitation.invited_by_id in parties:
+            key = (invitation.invited_by_id, "", Reason.INVITEE_WAITING, invitation.pk)
+            result.once.add((key, invitation.sent_at + INVITER_AFTER))
+
+
+def plan_agreement(agreement: Agreement, *, now: datetime.datetime) -> None:
+    """Bring the agreement's pending reminders in step with what it calls for: drop those that
+    no longer hold, start those that are new. Reminders already handled stay as they were."""
+    want = wanted(agreement, now)
+    pending = list(Reminder.objects.pending().filter(agreement=agreement))
+    stale = {reminder.pk for reminder in pending if not want.holds(reminder)}
+    if stale:
+        Reminder.objects.filter(pk__in=stale).delete()
+    have = {(r.user_id, r.email, r.reason, r.subject) for r in pending if r.pk not in stale}
+    rows = [_row(agreement, key, now + FOLLOW_UPS[0]) for key in want.recurring - have]
+    # A one-off slot that has passed without a row is not worth sending late.
+    rows += [_row(agreement, key, slot) for key, slot in want.once if slot > now]
+    if rows:
+        # A slot that exists already (pending or handled) is left alone.
+        Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def _row(agreement: Agreement, key: Key, due_at: datetime.datetime, attempt: int = 0) -> Reminder:
+    user, email, reason, subject = key
+    return Reminder(
+        user_id=user,
+        email=email,
+        reason=reason,
+        agreement=agreement,
+        subject=subject,
+        due_at=due_at,
+        send_after=due_at,
+        attempt=attempt,
+    )
+
+
+def follow_up(reminder: Reminder) -> Reminder | None:
+    """The next slot after a reminder that just went out: recurring reasons come back less and
+    less often, a review comes back before the next review date."""
+    key = (reminder.user_id, reminder.email, reminder.reason, reminder.subject)
+    if reminder.reason in RECURRING:
+        due_at = next_follow_up(reminder.due_at, reminder.attempt)
+        return _row(reminder.agreement, key, due_at, attempt=reminder.attempt + 1)
+    if reminder.reason == Reason.REVIEW:
+        agreement = reminder.agreement
+        version = agreement.versions.filter(pk=reminder.subject).first()
+        if version is None or version.sealed_at is None:
+            return None
+        review = next_review(
+            version.sealed_at, agreement.review_cadence, reminder.due_at + REVIEW_BEFORE
+        )
+        if review is not None:
+            return _row(agreement, key, review - REVIEW_BEFORE, attempt=reminder.attempt + 1)
+    return None

@@ -1,0 +1,179 @@
+"""Reminder workflows: the dispatcher that claims what is due, the send that makes sure a
+reminder goes out once, and the one-click unsubscribe."""
+
+import datetime
+import logging
+from collections.abc import Callable
+
+from django.core import signing
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+
+from accounts.models import User
+from notifications import emails, planning
+from notifications.models import Delivery, Notification, Preferences, Reminder
+
+log = logging.getLogger(__name__)
+
+# A claimed reminder whose send has not finished by then is claimed again (its task was lost:
+# a broker restart, a purged queue). The send re-checks under a row lock, so this never doubles.
+CLAIM_TIMEOUT = datetime.timedelta(minutes=10)
+DISPATCH_BATCH = 5000
+
+
+def _due(now: datetime.datetime) -> "Q":
+    return Q(send_after__lte=now) & (
+        Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT)
+    )
+
+
+@transaction.atomic
+def reminders_dispatch(
+    *,
+    now: datetime.datetime | None = None,
+    enqueue: Callable[[list[int], datetime.datetime], None],
+    limit: int = DISPATCH_BATCH,
+) -> int:
+    """Claim up to `limit` due reminders and hand their ids to `enqueue` once the claim is
+    committed. Rows another dispatcher holds are skipped, so two beats never send twice."""
+    now = now or timezone.now()
+    ids = list(
+        Reminder.objects.pending()
+        .filter(_due(now))
+        .order_by("send_after")
+        .select_for_update(skip_locked=True)
+        .values_list("pk", flat=True)[:limit]
+    )
+    if ids:
+        Reminder.objects.filter(pk__in=ids).update(claimed_at=now)
+        transaction.on_commit(lambda: enqueue(ids, now))
+    return len(ids)
+
+
+def _notify(reminder: Reminder, user: User, now: datetime.datetime) -> None:
+    """The in-app copy, once per reminder, in the person's language."""
+    if Notification.objects.filter(reminder=reminder).exists():
+        return
+    with translation.override(user.language):
+        item = emails.item_for(reminder, quote=False)
+    Notification.objects.create(
+        user=user,
+        reminder=reminder,
+        reason=reminder.reason,
+        agreement=reminder.agreement,
+        text=item.text[:300],
+        url=item.url[:300],
+        created_at=now,
+    )
+
+
+def _holds(reminder: Reminder, now: datetime.datetime) -> bool:
+    agreement = reminder.agreement
+    if reminder.user_id is not None and reminder.user is not None and not reminder.user.is_active:
+        return False
+    return planning.wanted(agreement, now).holds(reminder)
+
+
+def _mark_sent(reminders: list[Reminder], now: datetime.datetime) -> None:
+    Reminder.objects.filter(pk__in=[r.pk for r in reminders]).update(sent_at=now)
+    follow_ups = [row for r in reminders if (row := planning.follow_up(r)) is not None]
+    if follow_ups:
+        Reminder.objects.bulk_create(follow_ups, ignore_conflicts=True)
+
+
+@transaction.atomic
+def reminder_deliver(*, reminder_id: int, now: datetime.datetime | None = None) -> str:
+    """Send one reminder if it is still due and still holds, exactly once: the row stays locked
+    from the check of `sent_at` until the email has gone and `sent_at` is committed, so a
+    second run of the same task waits and then finds it sent. Returns what happened."""
+    now = now or timezone.now()
+    reminder = (
+        Reminder.objects.select_for_update(of=("self",))
+        .select_related("user", "agreement")
+        .filter(pk=reminder_id)
+        .first()
+    )
+    if reminder is None or reminder.is_handled:
+        return "handled already"
+    if not _holds(reminder, now):
+        reminder.dropped = Reminder.Dropped.OBSOLETE
+        reminder.save(update_fields=["dropped"])
+        return "obsolete"
+    user = reminder.user
+    if user is None:  # an invitee without an account: one plain reminder
+        emails.build([reminder], to=reminder.email, user=None, preferences=None).send()
+        _mark_sent([reminder], now)
+        return "sent"
+    # Digests for one person are put together one at a time.
+    Preferences.objects.get_or_create(user=user)
+    preferences = Preferences.objects.select_for_update().get(user=user)
+    mode = preferences.delivery(reminder.reason)
+    if mode == Delivery.OFF:
+        reminder.dropped = Reminder.Dropped.OFF
+        reminder.save(update_fields=["dropped"])
+        return "off"
+    _notify(reminder, user, now)
+    if mode == Delivery.DIGEST and not reminder.in_digest:
+        return _defer(reminder, preferences.next_digest(now), in_digest=True)
+    later = preferences.next_allowed(now)
+    if later > now:
+        return _defer(reminder, later, in_digest=reminder.in_digest)
+    if mode == Delivery.DIGEST:
+        return _send_digest(reminder, user, preferences, now)
+    emails.build([reminder], to=user.email, user=user, preferences=preferences).send()
+    _mark_sent([reminder], now)
+    return "sent"
+
+
+def _defer(reminder: Reminder, when: datetime.datetime, *, in_digest: bool) -> str:
+    reminder.send_after, reminder.in_digest, reminder.claimed_at = when, in_digest, None
+    reminder.save(update_fields=["send_after", "in_digest", "claimed_at"])
+    return "deferred"
+
+
+def _send_digest(
+    first: Reminder, user: User, preferences: Preferences, now: datetime.datetime
+) -> str:
+    """Everything of this person's that waits for the digest, in one email."""
+    others = list(
+        Reminder.objects.pending()
+        .filter(user=user, in_digest=True, send_after__lte=now)
+        .exclude(pk=first.pk)
+        .select_related("user", "agreement")
+        .select_for_update(of=("self",))
+        .order_by("send_after", "pk")
+    )
+    batch, obsolete, off = [first], [], []
+    for reminder in others:
+        mode = preferences.delivery(reminder.reason)
+        if not _holds(reminder, now):
+            obsolete.append(reminder.pk)
+        elif mode == Delivery.OFF:
+            off.append(reminder.pk)
+        elif mode == Delivery.DIGEST:
+            batch.append(reminder)
+        # Switched to "right away" since: its own task sends it.
+    Reminder.objects.filter(pk__in=obsolete).update(dropped=Reminder.Dropped.OBSOLETE)
+    Reminder.objects.filter(pk__in=off).update(dropped=Reminder.Dropped.OFF)
+    emails.build(batch, to=user.email, user=user, preferences=preferences).send()
+    _mark_sent(batch, now)
+    return f"sent a digest of {len(batch)}"
+
+
+@transaction.atomic
+def preferences_unsubscribe(*, token: str) -> tuple[User, list[str]]:
+    """Turn off what a one-click unsubscribe link stands for. BadSignature if it is not one."""
+    user_id, fields = emails.read_unsubscribe_token(token)
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        raise signing.BadSignature("no such person")
+    preferences, _created = Preferences.objects.select_for_update().get_or_create(user=user)
+    for name in fields:
+        setattr(preferences, name, Delivery.OFF)
+    preferences.save(update_fields=fields)
+    return user, fields
+
+
+def notifications_mark_read(*, user: User, now: datetime.datetime | None = None) -> int:
+    return Notification.objects.unread().filter(user=user).update(read_at=now or timezone.now())
