@@ -10,5 +10,6 @@ urlpatterns = [
     path("accounts/profile/", account_views.profile, name="profile"),
     path("accounts/", include("allauth.urls")),
     path("", include("agreements.urls")),
+    path("", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]
