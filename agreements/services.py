@@ -789,6 +789,37 @@ def version_sign(*, version: Version, party: User, now: datetime.datetime | None
     return version
 
 
+RESPOND_BY_LIMIT = datetime.timedelta(days=366)
+
+
+@transaction.atomic
+def version_set_respond_by(
+    *,
+    version: Version,
+    party: User,
+    respond_by: datetime.datetime | None,
+    now: datetime.datetime | None = None,
+) -> Version:
+    """Ask for answers by a date (or stop asking). Reminders go out before it; after it the page
+    shows who has not answered. It decides nothing for anyone."""
+    now = _now(now)
+    version = _lock_open_version(version.pk)
+    _party(version.agreement, party)
+    if respond_by is not None and not now < respond_by <= now + RESPOND_BY_LIMIT:
+        raise NegotiationError(_("Choose a date after today and within a year."))
+    version.respond_by = respond_by
+    version.save(update_fields=["respond_by"])
+    _record(
+        Event.Kind.RESPOND_BY,
+        agreement=version.agreement,
+        actor=party,
+        now=now,
+        version=version,
+        respond_by=respond_by.isoformat() if respond_by else None,
+    )
+    return version
+
+
 @transaction.atomic
 def version_renegotiate(
     *, agreement: Agreement, party: User, reason: str, now: datetime.datetime | None = None
