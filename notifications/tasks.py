@@ -13,11 +13,11 @@ def _when(now: str | None) -> datetime.datetime:
     return datetime.datetime.fromisoformat(now) if now else timezone.now()
 
 
-def enqueue_sends(ids: list[int], now: datetime.datetime) -> None:
+def enqueue_sends(ids: list[int], now: datetime.datetime, *, queue: str | None = None) -> None:
     """One send per claimed reminder, published over a single broker connection."""
     with send_reminder.app.producer_or_acquire() as producer:
         for pk in ids:
-            send_reminder.apply_async((pk, now.isoformat()), producer=producer)
+            send_reminder.apply_async((pk, now.isoformat()), producer=producer, queue=queue)
 
 
 @shared_task(name="notifications.dispatch_reminders", ignore_result=True)
