@@ -20,9 +20,7 @@ LIST_LENGTH = 100
 @require_GET
 def notification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """What reminders said, newest first; opening the list marks them read."""
-    notifications = list(
-        Notification.objects.filter(user=request.user).select_related("agreement")[:LIST_LENGTH]
-    )
+    notifications = list(Notification.objects.filter(user=request.user)[:LIST_LENGTH])
     services.notifications_mark_read(user=request.user)
     return render(request, "notifications/list.html", {"notifications": notifications})
 
