@@ -2,7 +2,7 @@
 reminder goes out once, and the one-click unsubscribe."""
 
 import datetime
-import logging
+import time
 from collections.abc import Callable
 
 from django.core import signing
@@ -14,12 +14,13 @@ from accounts.models import User
 from notifications import emails, planning
 from notifications.models import Delivery, Notification, Preferences, Reminder
 
-log = logging.getLogger(__name__)
-
 # A claimed reminder whose send has not finished by then is claimed again (its task was lost:
 # a broker restart, a purged queue). The send re-checks under a row lock, so this never doubles.
 CLAIM_TIMEOUT = datetime.timedelta(minutes=10)
-DISPATCH_BATCH = 5000
+# One pass claims at most this many rows, so each pass (one transaction) stays short; a sweep
+# runs passes while they come back full, for at most SWEEP_SECONDS, so a backlog drains at once.
+DISPATCH_BATCH = 2000
+SWEEP_SECONDS = 45.0
 
 
 def _due(now: datetime.datetime) -> "Q":
@@ -49,6 +50,22 @@ def reminders_dispatch(
         Reminder.objects.filter(pk__in=ids).update(claimed_at=now)
         transaction.on_commit(lambda: enqueue(ids, now))
     return len(ids)
+
+
+def reminders_sweep(
+    *,
+    now: datetime.datetime | None = None,
+    enqueue: Callable[[list[int], datetime.datetime], None],
+    deadline: float = SWEEP_SECONDS,
+) -> int:
+    """Dispatcher passes one after another while they come back full (a backlog), within
+    `deadline` seconds. Returns how many reminders were claimed in all."""
+    started, total = time.monotonic(), 0
+    while True:
+        claimed = reminders_dispatch(now=now, enqueue=enqueue)
+        total += claimed
+        if claimed < DISPATCH_BATCH or time.monotonic() - started > deadline:
+            return total
 
 
 def _notify(reminder: Reminder, user: User, now: datetime.datetime) -> None:

@@ -17,13 +17,17 @@ def enqueue_sends(ids: list[int], now: datetime.datetime, *, queue: str | None =
     """One send per claimed reminder, published over a single broker connection."""
     with send_reminder.app.producer_or_acquire() as producer:
         for pk in ids:
-            send_reminder.apply_async((pk, now.isoformat()), producer=producer, queue=queue)
+            send_reminder.apply_async(
+                (pk, now.isoformat()),
+                producer=producer,
+                queue=queue or send_reminder.app.conf.task_default_queue,
+            )
 
 
 @shared_task(name="notifications.dispatch_reminders", ignore_result=True)
 def dispatch_reminders(now: str | None = None) -> int:
     """Run by beat every minute: claim what is due and enqueue its sends."""
-    return services.reminders_dispatch(now=_when(now), enqueue=enqueue_sends)
+    return services.reminders_sweep(now=_when(now), enqueue=enqueue_sends)
 
 
 @shared_task(

@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 
 from accounts.models import User
 from agreements import services as agreement_services
@@ -47,7 +48,8 @@ def test_the_email_says_who_waits_and_where_without_quoting_the_need(
     deliver(reminder, MONDAY + DAY)
 
     message = mail.outbox[0]
-    html = message.alternatives[0].content  # type: ignore[attr-defined]
+    assert isinstance(message, EmailMultiAlternatives)
+    html = message.alternatives[0][0]
     assert "Alice is waiting for your answer" in message.subject
     assert "Our home" in message.body
     assert f"/needs/{need.pk}/respond/" in message.body
@@ -67,7 +69,8 @@ def test_every_email_has_text_html_and_one_click_unsubscribe(reminder: Reminder)
     deliver(reminder, MONDAY + DAY)
 
     message = mail.outbox[0]
-    assert message.alternatives[0].mimetype == "text/html"  # type: ignore[attr-defined]
+    assert isinstance(message, EmailMultiAlternatives)
+    assert message.alternatives[0][1] == "text/html"
     unsubscribe = message.extra_headers["List-Unsubscribe"]
     assert unsubscribe.startswith("<http") and "/unsubscribe/" in unsubscribe
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"

@@ -50,7 +50,9 @@ def queue(redis_url: str) -> Iterator[str]:
     name = f"accord-test-{uuid.uuid4().hex[:8]}"
     yield name
     with app.connection_for_write() as conn:
-        conn.default_channel.client.delete(name)
+        conn.default_channel.client.delete(  # type: ignore[attr-defined]
+            name
+        )
 
 
 @pytest.fixture

@@ -31,9 +31,9 @@ class Command(BaseCommand):
         if options["queue"]:
             from notifications.tasks import enqueue_sends
 
-            claimed = services.reminders_dispatch(now=now or timezone.now(), enqueue=enqueue_sends)
+            claimed = services.reminders_sweep(now=now or timezone.now(), enqueue=enqueue_sends)
             self.stdout.write(f"Claimed {claimed} due reminder(s) and queued their sends.")
             return
-        claimed = services.reminders_dispatch(now=now or timezone.now(), enqueue=send_here)
+        claimed = services.reminders_sweep(now=now or timezone.now(), enqueue=send_here)
         sent = sum(1 for outcome in outcomes if outcome.startswith("sent"))
         self.stdout.write(f"Claimed {claimed} due reminder(s); {sent} email(s) sent.")
