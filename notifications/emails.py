@@ -2,7 +2,9 @@
 a reminder says who is waiting, on which agreement, and links back."""
 
 import datetime
+import email.policy
 from dataclasses import dataclass
+from email.message import EmailMessage as StdlibEmailMessage
 
 from django.conf import settings
 from django.core import signing
@@ -20,6 +22,15 @@ from notifications.models import PREFERENCE_FOR, Preferences, Reason, Reminder
 from notifications.planning import waiting_pairs
 
 UNSUBSCRIBE_SALT = "accord.unsubscribe"
+
+
+class ReminderEmail(EmailMultiAlternatives):
+    """Headers go out unfolded up to RFC 5322's 998 characters: the standard policy would fold
+    a long List-Unsubscribe link into encoded words, which mail clients do not read as a link."""
+
+    def message(self, *, policy: email.policy.Policy | None = None) -> StdlibEmailMessage:
+        policy = policy or email.policy.default
+        return super().message(policy=policy.clone(max_line_length=998))
 
 
 @dataclass
@@ -147,7 +158,7 @@ def build(
             # RFC 8058: one click from the mail client, by POST, without logging in.
             headers["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
             headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        message = EmailMultiAlternatives(
+        message = ReminderEmail(
             subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
             body=render_to_string("email/reminder.txt", context),
             to=[to],

@@ -2,6 +2,7 @@
 as the person chose, never quoting a need unless they asked for that."""
 
 import datetime
+import email.policy
 
 import pytest
 from django.core import mail
@@ -75,6 +76,9 @@ def test_every_email_has_text_html_and_one_click_unsubscribe(reminder: Reminder)
     assert unsubscribe.startswith("<http") and "/unsubscribe/" in unsubscribe
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert unsubscribe.strip("<>") in message.body
+    for policy in (email.policy.default, email.policy.SMTP):  # console and file, and SMTP
+        raw = message.message(policy=policy).as_string()
+        assert f"List-Unsubscribe: {unsubscribe}" in raw  # one plain link, not encoded words
 
 
 def test_it_schedules_the_next_reminder_further_out(reminder: Reminder, bob: User) -> None:
