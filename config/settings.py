@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "accounts",
     "agreements",
     "notifications",
+    "checkins",
 ]
 
 MIDDLEWARE = [
@@ -232,6 +233,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "dispatch-reminders": {"task": "notifications.dispatch_reminders", "schedule": 60.0},
+    "open-check-ins": {"task": "checkins.open_due", "schedule": 15 * 60.0},
 }
 
 LOGGING = {

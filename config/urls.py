@@ -11,5 +11,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("agreements.urls")),
     path("", include("notifications.urls")),
+    path("", include("checkins.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -112,7 +112,12 @@ def item_for(reminder: Reminder, *, quote: bool) -> Item:
             % {"email": invitation.email, "title": title},
             absolute(path),
         )
-    return Item(_("A check-in on “%(title)s” is due.") % {"title": title}, _detail(reminder))
+    path = reverse("checkins:list", args=[reminder.agreement.public_id])
+    return Item(
+        _("It is time to check in on “%(title)s”: were the commitments made to you kept?")
+        % {"title": title},
+        absolute(path),
+    )
 
 
 def unsubscribe_token(user: User, fields: list[str]) -> str:

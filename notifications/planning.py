@@ -135,7 +135,26 @@ def wanted(agreement: Agreement, now: datetime.datetime) -> Wanted:
             for user in parties:
                 result.once.add(((user, "", Reason.REVIEW, latest.pk), review - REVIEW_BEFORE))
     _invitations(agreement, parties, now, result)
+    _check_ins(agreement, parties, now, result)
     return result
+
+
+def _check_ins(
+    agreement: Agreement, parties: set[int], now: datetime.datetime, result: Wanted
+) -> None:
+    """An open check-in waits on everyone a commitment was made to: when it opens, and a day
+    before it closes."""
+    from checkins.models import CheckIn
+    from checkins.services import commitments, submitted
+
+    for check_in in CheckIn.objects.filter(
+        agreement=agreement, opens_at__lte=now, closes_at__gt=now
+    ).select_related("version"):
+        owed = {need.author_id for need, _keeper in commitments(check_in.version)} & parties
+        for user in owed - submitted(check_in):
+            key = (user, "", Reason.CHECK_IN, check_in.pk)
+            result.once.add((key, check_in.opens_at))
+            result.once.add((key, check_in.closes_at - DAY))
 
 
 def _invitations(
@@ -177,8 +196,13 @@ def plan_agreement(agreement: Agreement, *, now: datetime.datetime) -> None:
         Reminder.objects.filter(pk__in=stale).delete()
     have = {(r.user_id, r.email, r.reason, r.subject) for r in pending if r.pk not in stale}
     rows = [_row(agreement, key, now + FOLLOW_UPS[0]) for key in want.recurring - have]
-    # A one-off slot that has passed without a row is not worth sending late.
-    rows += [_row(agreement, key, slot) for key, slot in want.once if slot > now]
+    # A one-off slot that has passed without a row is not worth sending late, except a check-in
+    # that has just opened (beat opens it a little after its time).
+    rows += [
+        _row(agreement, key, slot)
+        for key, slot in want.once
+        if slot > now or key[2] == Reason.CHECK_IN
+    ]
     if rows:
         # A slot that exists already (pending or handled) is left alone.
         Reminder.objects.bulk_create(rows, ignore_conflicts=True)

@@ -1,0 +1,247 @@
+"""Check-in workflows: choosing a rhythm, opening check-ins as they fall due, checking in,
+marking a need to talk about, and what each person may see of the results."""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from agreements.models import Agreement, Need, NeedState, Participant, Version
+from agreements.services import NegotiationError
+from checkins.models import WEIGHT, WINDOW, CheckIn, Rating, Rhythm, Schedule, Submission, TalkAbout
+from notifications import planning
+
+NOTE_MAX = 500
+
+# A commitment: the need, and the party who picked it up. The need's author rates it.
+Commitment = tuple[Need, User]
+
+
+def _party(agreement: Agreement, user: User) -> None:
+    if not Participant.objects.parties().filter(agreement=agreement, user=user).exists():
+        raise NegotiationError(_("Only the parties to this agreement can do that."))
+
+
+def commitments(version: Version) -> list[Commitment]:
+    """Every commitment in a version: each agreed need, once per party who picked it up and is
+    still in the agreement, in the order the page shows needs."""
+    parties = set(
+        Participant.objects.parties()
+        .filter(agreement_id=version.agreement_id)
+        .values_list("user_id", flat=True)
+    )
+    agreed = (
+        Need.objects.filter(version=version, status=Need.Status.PUT_DOWN, state=NeedState.AGREED)
+        .select_related("author")
+        .prefetch_related("addressees")
+    )
+    return [
+        (need, keeper)
+        for need in agreed
+        if need.author_id in parties
+        for keeper in need.addressees.all()
+        if keeper.pk in parties
+    ]
+
+
+def commitments_to(version: Version, party: User) -> list[Commitment]:
+    return [(need, keeper) for need, keeper in commitments(version) if need.author_id == party.pk]
+
+
+@transaction.atomic
+def schedule_set(
+    *, agreement: Agreement, party: User, rhythm: str, now: datetime.datetime | None = None
+) -> Schedule | None:
+    """Choose how often to check in (or stop, with an empty rhythm). The first check-in opens
+    one period from now."""
+    now = now or timezone.now()
+    _party(agreement, party)
+    if not rhythm:
+        Schedule.objects.filter(agreement=agreement).delete()
+        planning.plan_agreement(agreement, now=now)
+        return None
+    if rhythm not in Rhythm.values:
+        raise NegotiationError(_("Choose every week, every two weeks or every month."))
+    schedule, _created = Schedule.objects.update_or_create(
+        agreement=agreement, defaults={"rhythm": rhythm, "set_by": party, "started_at": now}
+    )
+    return schedule
+
+
+def check_ins_open_due(*, now: datetime.datetime | None = None) -> int:
+    """Open every check-in that has fallen due (run by beat). Only the latest due one of each
+    agreement is opened: nobody is asked about a week long gone. Returns how many opened."""
+    now = now or timezone.now()
+    opened = 0
+    for schedule in Schedule.objects.select_related("agreement"):
+        if _open_due(schedule, now):
+            opened += 1
+    return opened
+
+
+@transaction.atomic
+def _open_due(schedule: Schedule, now: datetime.datetime) -> bool:
+    agreement = schedule.agreement
+    latest = agreement.versions.order_by("-number").first()
+    if latest is None or latest.state != Version.State.SEALED:
+        return False  # in negotiation: nothing settled to check on
+    number = int((now - schedule.started_at) / schedule.period)
+    if number < 1:
+        return False
+    opens_at = schedule.opening(number)
+    closes_at = opens_at + min(schedule.period, WINDOW)
+    if now >= closes_at or CheckIn.objects.filter(agreement=agreement, opens_at=opens_at).exists():
+        return False
+    number = (CheckIn.objects.filter(agreement=agreement).count()) + 1
+    _check_in, created = CheckIn.objects.get_or_create(
+        agreement=agreement,
+        number=number,
+        defaults={"version": latest, "opens_at": opens_at, "closes_at": closes_at},
+    )
+    if created:
+        planning.plan_agreement(agreement, now=now)
+    return created
+
+
+def required(check_in: CheckIn) -> set[int]:
+    """Who has something to say in a check-in: the parties commitments were made to."""
+    return {need.author_id for need, _keeper in commitments(check_in.version)}
+
+
+def submitted(check_in: CheckIn) -> set[int]:
+    return set(check_in.submissions.values_list("party_id", flat=True))
+
+
+def is_revealed(check_in: CheckIn, now: datetime.datetime) -> bool:
+    """Answers are shown together once everyone has checked in or the check-in has closed."""
+    return check_in.is_closed(now) or required(check_in) <= submitted(check_in)
+
+
+@transaction.atomic
+def check_in_submit(
+    *,
+    check_in: CheckIn,
+    party: User,
+    ratings: dict[tuple[int, int], tuple[str, str]],
+    now: datetime.datetime | None = None,
+) -> Submission:
+    """Say of each commitment made to you whether it was kept: `ratings` maps (need id, keeper
+    id) to (verdict, note), one entry for every commitment, no more."""
+    now = now or timezone.now()
+    check_in = CheckIn.objects.select_for_update().select_related("version").get(pk=check_in.pk)
+    _party(check_in.agreement, party)
+    if now < check_in.opens_at:
+        raise NegotiationError(_("This check-in has not opened yet."))
+    if check_in.is_closed(now):
+        raise NegotiationError(_("This check-in has closed."))
+    if Submission.objects.filter(check_in=check_in, party=party).exists():
+        raise NegotiationError(_("You have already checked in."))
+    expected = {(need.pk, keeper.pk) for need, keeper in commitments_to(check_in.version, party)}
+    if not expected:
+        raise NegotiationError(_("Nobody has made you a commitment to check on."))
+    if set(ratings) != expected:
+        raise NegotiationError(_("Say for every commitment whether it was kept."))
+    rows = []
+    for (need_id, keeper_id), (verdict, note) in ratings.items():
+        if verdict not in WEIGHT:
+            raise NegotiationError(_("Choose kept, partly kept or missed for each commitment."))
+        note = note.strip()
+        if len(note) > NOTE_MAX:
+            raise NegotiationError(
+                _("A note can be up to %(limit)s characters.") % {"limit": NOTE_MAX}
+            )
+        rows.append(
+            Rating(
+                check_in=check_in,
+                rater=party,
+                need_id=need_id,
+                keeper_id=keeper_id,
+                verdict=verdict,
+                note=note,
+                created_at=now,
+            )
+        )
+    Rating.objects.bulk_create(rows)
+    submission = Submission.objects.create(check_in=check_in, party=party, submitted_at=now)
+    planning.plan_agreement(check_in.agreement, now=now)
+    return submission
+
+
+@transaction.atomic
+def talk_toggle(*, need: Need, party: User, now: datetime.datetime | None = None) -> bool:
+    """Mark a need "let's talk about this", or take the mark away. Returns whether it is marked."""
+    now = now or timezone.now()
+    _party(need.version.agreement, party)
+    if need.is_draft:
+        raise NegotiationError(_("Drafts are yours alone; there is nobody to talk it over with."))
+    deleted, _rows = TalkAbout.objects.filter(need=need, party=party).delete()
+    if deleted:
+        return False
+    TalkAbout.objects.create(need=need, party=party, marked_at=now)
+    return True
+
+
+# What a person may see ----------------------------------------------------------------------
+
+
+@dataclass
+class CheckInView:
+    check_in: CheckIn
+    revealed: bool
+    open: bool
+    required: list[User]
+    submitted: set[int]
+    mine: list[Rating] = field(default_factory=list)
+    shown: list[Rating] = field(default_factory=list)  # everyone's, once revealed
+    to_rate: list[Commitment] = field(default_factory=list)
+
+    @property
+    def waiting_for(self) -> list[User]:
+        return [user for user in self.required if user.pk not in self.submitted]
+
+
+def check_in_views(
+    agreement: Agreement, viewer: User, now: datetime.datetime, *, is_party: bool
+) -> list[CheckInView]:
+    """Every check-in of the agreement, newest first, as `viewer` may see it: their own ratings
+    always, everyone else's only once revealed."""
+    check_ins = list(
+        CheckIn.objects.filter(agreement=agreement).select_related("version").order_by("-number")
+    )
+    if not check_ins:
+        return []
+    ratings: dict[int, list[Rating]] = defaultdict(list)
+    for rating in Rating.objects.filter(check_in__in=check_ins).select_related(
+        "need", "keeper", "rater"
+    ):
+        ratings[rating.check_in_id].append(rating)
+    done: dict[int, set[int]] = defaultdict(set)
+    for check_in_id, party_id in Submission.objects.filter(check_in__in=check_ins).values_list(
+        "check_in_id", "party_id"
+    ):
+        done[check_in_id].add(party_id)
+    by_version: dict[int, list[Commitment]] = {}
+    views = []
+    for check_in in check_ins:
+        if check_in.version_id not in by_version:
+            by_version[check_in.version_id] = commitments(check_in.version)
+        owed = by_version[check_in.version_id]
+        authors = {need.author_id: need.author for need, _keeper in owed}
+        revealed = check_in.is_closed(now) or set(authors) <= done[check_in.pk]
+        view = CheckInView(
+            check_in=check_in,
+            revealed=revealed,
+            open=check_in.opens_at <= now < check_in.closes_at,
+            required=sorted(authors.values(), key=lambda user: user.name),
+            submitted=done[check_in.pk],
+            mine=[r for r in ratings[check_in.pk] if r.rater_id == viewer.pk],
+            shown=ratings[check_in.pk] if revealed else [],
+        )
+        if is_party and view.open and viewer.pk not in view.submitted:
+            view.to_rate = [(need, keeper) for need, keeper in owed if need.author_id == viewer.pk]
+        views.append(view)
+    return views
