@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import User
 from agreements.models import Agreement, Need
@@ -10,8 +11,11 @@ from checkins import services
 from checkins.models import CheckIn
 from tests.agreements.factories import AgreementFactory, answer, open_version, put_down, seal
 
-SEALED = datetime.datetime(2026, 3, 2, 12, 0, tzinfo=datetime.UTC)
 WEEK = datetime.timedelta(days=7)
+# Views read the clock, so the story is set around today: the first check-in opened yesterday.
+SEALED = (
+    timezone.now().replace(minute=0, second=0, microsecond=0) - WEEK - datetime.timedelta(days=1)
+)
 OPEN = SEALED + WEEK + datetime.timedelta(hours=1)  # just after the first check-in opened
 
 

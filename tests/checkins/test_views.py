@@ -1,0 +1,168 @@
+"""The check-ins page and its actions: who may see and do what."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import User
+from agreements.models import Agreement, Need, Participant
+from checkins import services
+from checkins.models import CheckIn, Rating, Schedule, TalkAbout
+from tests.checkins.conftest import OPEN
+
+pytestmark = pytest.mark.django_db
+
+
+def page(agreement: Agreement) -> str:
+    return reverse("checkins:list", args=[agreement.public_id])
+
+
+def test_it_requires_login(client: Client, agreement: Agreement) -> None:
+    response = client.get(page(agreement))
+
+    assert response.status_code == 302
+    assert reverse("account_login") in response["Location"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["checkins:list", "checkins:rhythm", "checkins:submit", "checkins:talk", "checkins:need-trust"],
+)
+def test_a_stranger_gets_404_everywhere(
+    client: Client, agreement: Agreement, calls: Need, carol: User, name: str
+) -> None:
+    args: list[object] = [agreement.public_id]
+    if name == "checkins:submit":
+        args.append(1)
+    elif name in {"checkins:talk", "checkins:need-trust"}:
+        args.append(calls.pk)
+    client.force_login(carol)
+
+    response = (
+        client.post(reverse(name, args=args))
+        if name
+        in {
+            "checkins:rhythm",
+            "checkins:submit",
+            "checkins:talk",
+        }
+        else client.get(reverse(name, args=args))
+    )
+
+    assert response.status_code == 404
+
+
+def test_a_party_chooses_a_rhythm(client: Client, agreement: Agreement, bob: User) -> None:
+    client.force_login(bob)
+
+    response = client.post(
+        reverse("checkins:rhythm", args=[agreement.public_id]), {"rhythm": "monthly"}
+    )
+
+    assert response.status_code == 302
+    assert Schedule.objects.get(agreement=agreement).rhythm == "monthly"
+    assert "You check in every month (chosen by Bob)" in client.get(page(agreement)).text
+
+
+def test_a_bad_rhythm_says_why_and_changes_nothing(
+    client: Client, agreement: Agreement, bob: User
+) -> None:
+    client.force_login(bob)
+
+    response = client.post(
+        reverse("checkins:rhythm", args=[agreement.public_id]), {"rhythm": "hourly"}, follow=True
+    )
+
+    assert "Choose every week, every two weeks or every month." in response.text
+    assert not Schedule.objects.exists()
+
+
+def test_checking_in_through_the_form(
+    client: Client, check_in: CheckIn, agreement: Agreement, alice: User, bob: User, calls: Need
+) -> None:
+    client.force_login(alice)
+    shown = client.get(page(agreement)).text
+    assert f'name="verdict-{calls.pk}-{bob.pk}"' in shown
+    assert "Call when you are late." in shown
+
+    client.post(
+        reverse("checkins:submit", args=[agreement.public_id, check_in.number]),
+        {f"verdict-{calls.pk}-{bob.pk}": "missed", f"note-{calls.pk}-{bob.pk}": "Not once."},
+    )
+
+    rating = Rating.objects.get()
+    assert (rating.rater, rating.keeper, rating.verdict, rating.note) == (
+        alice,
+        bob,
+        "missed",
+        "Not once.",
+    )
+
+
+def test_the_others_do_not_see_an_answer_before_everyone_checked_in(
+    client: Client, check_in: CheckIn, agreement: Agreement, alice: User, bob: User, calls: Need
+) -> None:
+    services.check_in_submit(
+        check_in=check_in,
+        party=alice,
+        ratings={(calls.pk, bob.pk): ("missed", "Not once.")},
+    )
+    client.force_login(bob)
+
+    shown = client.get(page(agreement)).text
+
+    assert "Not once." not in shown
+    assert "rating--missed" not in shown
+    assert "Still to check in: Bob" in shown
+
+
+def test_a_facilitator_reads_but_cannot_check_in(
+    client: Client, check_in: CheckIn, agreement: Agreement, calls: Need, carol: User
+) -> None:
+    Participant.objects.create(agreement=agreement, user=carol, role=Participant.Role.FACILITATOR)
+    client.force_login(carol)
+
+    assert client.get(page(agreement)).status_code == 200
+    response = client.post(
+        reverse("checkins:submit", args=[agreement.public_id, check_in.number]),
+        {f"verdict-{calls.pk}-{carol.pk}": "kept"},
+    )
+    assert response.status_code == 404
+    assert (
+        client.post(reverse("checkins:talk", args=[agreement.public_id, calls.pk])).status_code
+        == 404
+    )
+    assert not Rating.objects.exists() and not TalkAbout.objects.exists()
+
+
+def test_marking_a_need_to_talk_about(
+    client: Client, agreement: Agreement, alice: User, calls: Need
+) -> None:
+    client.force_login(alice)
+
+    client.post(reverse("checkins:talk", args=[agreement.public_id, calls.pk]))
+
+    assert TalkAbout.objects.filter(need=calls, party=alice).exists()
+    assert "to talk about: Alice" in client.get(page(agreement)).text
+
+
+def test_the_need_timeline_page(
+    client: Client, check_in: CheckIn, agreement: Agreement, alice: User, bob: User, calls: Need
+) -> None:
+    services.check_in_submit(
+        check_in=check_in, party=alice, ratings={(calls.pk, bob.pk): ("kept", "")}
+    )
+    client.force_login(bob)
+
+    response = client.get(
+        reverse("checkins:need-trust", args=[agreement.public_id, calls.pk]),
+        # Revealed once it closes: read the page as if then.
+    )
+
+    assert response.status_code == 200
+    assert "<svg" not in response.text  # still hidden: Bob has not checked in
+    assert "No check-in has been revealed yet" in response.text
+    CheckIn.objects.filter(pk=check_in.pk).update(closes_at=OPEN)
+    shown = client.get(reverse("checkins:need-trust", args=[agreement.public_id, calls.pk])).text
+    assert '<svg class="trust__chart"' in shown
+    assert "100%" in shown
