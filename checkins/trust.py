@@ -13,8 +13,8 @@ from agreements.models import Agreement, Need
 from checkins.models import WEIGHT, CheckIn, Rating, Submission
 from checkins.services import commitments
 
-WIDTH, HEIGHT = 640, 220
-LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 40
+WIDTH, HEIGHT = 420, 200
+LEFT, RIGHT, TOP, BOTTOM = 40, 28, 14, 36
 
 
 @dataclass
