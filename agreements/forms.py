@@ -1,6 +1,8 @@
+import datetime
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -139,3 +141,36 @@ class RenegotiateForm(forms.Form):
 class CompareForm(forms.Form):
     base = forms.IntegerField(label=_("From version"), min_value=1)
     other = forms.IntegerField(label=_("To version"), min_value=1)
+
+
+class RespondByForm(forms.Form):
+    """Ask the others to answer by a date, or stop asking (the "clear" button)."""
+
+    respond_by = forms.DateField(
+        label=_("Ask for answers by"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Answers are asked for by the end of that day. It decides nothing for anyone."),
+    )
+    clear = forms.BooleanField(required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()  # the person's own day: their time zone is active
+        self.fields["respond_by"].widget.attrs.update(
+            min=today.isoformat(), max=(today + datetime.timedelta(days=365)).isoformat()
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("clear") and not data.get("respond_by") and "respond_by" not in self.errors:
+            self.add_error("respond_by", _("Choose a date."))
+        return data
+
+    def respond_by_moment(self) -> datetime.datetime | None:
+        """The end of the chosen day in the person's own time zone; None to stop asking."""
+        if self.cleaned_data["clear"]:
+            return None
+        day: datetime.date = self.cleaned_data["respond_by"]
+        end = datetime.time(23, 59, 59)
+        return datetime.datetime.combine(day, end, tzinfo=timezone.get_current_timezone())

@@ -382,3 +382,9 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor} {self.kind}"
+
+    @property
+    def respond_by(self) -> datetime.datetime | None:
+        """The date a RESPOND_BY event asked answers by; None when it stopped asking."""
+        value = self.data.get("respond_by") if self.kind == self.Kind.RESPOND_BY else None
+        return datetime.datetime.fromisoformat(value) if value else None

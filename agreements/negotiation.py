@@ -8,6 +8,7 @@ from functools import cached_property
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from agreements.models import (
@@ -152,6 +153,37 @@ class VersionView:
     @property
     def alone(self) -> bool:
         return len(self.parties) < 2
+
+    @property
+    def respond_by_passed(self) -> bool:
+        """The date asked for has passed while the version is still negotiated."""
+        respond_by = self.version.respond_by
+        return self.version.is_open and respond_by is not None and respond_by <= timezone.now()
+
+    @cached_property
+    def still_to_answer(self) -> list[tuple[User, int]]:
+        """Each party who still owes answers, with how many, as the page shows them: an
+        answer kept hidden (answer independently) counts for nobody, see `hidden_open`."""
+        owed = {p.user_id: 0 for p in self.parties}
+        for item in self._live_items:
+            for answer in item.answers:
+                if answer.response is None and not answer.hidden and answer.party.pk in owed:
+                    owed[answer.party.pk] += 1
+        return [(p.user, owed[p.user_id]) for p in self.parties if owed[p.user_id]]
+
+    @property
+    def hidden_open(self) -> int:
+        """Needs whose answers are kept hidden until everyone has answered them."""
+        return sum(item.hidden for item in self._live_items)
+
+    @property
+    def _live_items(self) -> list[NeedView]:
+        return [
+            item
+            for name, items in self.groups.items()
+            if name not in ("drafts", "closed")
+            for item in items
+        ]
 
 
 GROUP_ORDER = ("waiting", "open", "agreed", "declined", "countered", "closed", "drafts")

@@ -28,6 +28,7 @@ urlpatterns = [
     ),
     path(A + "leave/", views.leave, name="leave"),
     path(A + "sign/", views.sign, name="sign"),
+    path(A + "respond-by/", views.respond_by, name="respond-by"),
     path(A + "renegotiate/", views.renegotiate, name="renegotiate"),
     path(A + "needs/new/", views.need_new, name="need-new"),
     path(NEED + "edit/", views.need_edit, name="need-edit"),

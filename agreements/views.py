@@ -32,6 +32,7 @@ from agreements.forms import (
     NeedWithAddresseesForm,
     PutDownForm,
     RenegotiateForm,
+    RespondByForm,
     RespondForm,
 )
 from agreements.library import BY_SLUG, suggestions_for
@@ -97,6 +98,9 @@ def _page(
         viewer=request.user,
         participant=participant,
     )
+    if "respond_by_form" not in extra:
+        shown = timezone.localdate(version.respond_by) if version.respond_by else None
+        extra["respond_by_form"] = RespondByForm(initial={"respond_by": shown})
     template = "agreements/detail.html" + (f"#{region}" if region else "")
     return render(request, template, {"view": view, **extra}, status=status)
 
@@ -254,6 +258,35 @@ def sign(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
         # the negotiation region, so htmx reloads the whole page.
         response["HX-Refresh"] = "true"
     return response
+
+
+@login_required
+def respond_by(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    """Ask for answers by a date, or stop asking. Nothing is decided when the date passes."""
+    participant = participant_for(request, public_id)
+    if request.method != "POST":
+        return redirect("agreements:detail", public_id)
+    version = negotiation.current_version(participant.agreement)
+    if not participant.is_party:
+        refusal = _("Only the parties to this agreement can ask for answers by a date.")
+        return _after_action(request, participant, version, error=refusal)
+    if not version.is_open:
+        refusal = _("This version is no longer negotiated: there is nothing left to answer.")
+        return _after_action(request, participant, version, error=refusal)
+    form = RespondByForm(request.POST)
+    if form.is_valid():
+        try:
+            version = services.version_set_respond_by(
+                version=version, party=request.user, respond_by=form.respond_by_moment()
+            )
+        except NegotiationError as error:
+            form.add_error("respond_by", error.message)
+        else:
+            return _after_action(request, participant, version, anchor="respond-by")
+    # The form again, its error next to the field (htmx swaps only what answers 200).
+    status = 200 if request.htmx else 400
+    region = "negotiation" if request.htmx else ""
+    return _page(request, participant, version, region=region, status=status, respond_by_form=form)
 
 
 @login_required
