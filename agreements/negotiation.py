@@ -299,21 +299,31 @@ def build(
             else:
                 party_standing.open += 1
 
-    # A later version's history is not part of an earlier one, kept as it was.
-    history = Event.objects.filter(agreement=agreement)
-    if version.state == Version.State.SUPERSEDED:
-        history = history.filter(version=version)
     if only is not None:
-        history = history.none()
-    events = list(history.select_related("actor", "need").order_by("-pk")[:HISTORY_LENGTH])
-    signed_by = [s.party for s in version.signatures.select_related("party")]
-    versions = list(agreement.versions.order_by("number"))
-    is_current = versions[-1].pk == version.pk
-    invitations = [
-        i
-        for i in agreement.invitations.select_related("invited_by").order_by("-created_at")
-        if i.is_pending()
-    ]
+        # A card shows nothing of the page around it (history, signatures, versions,
+        # invitations): a live update waits for every query, so it asks for none of those.
+        events: list[Event] = []
+        signed_by: list[User] = []
+        versions = [version]
+        invitations: list[Invitation] = []
+        # Only the latest version is ever open, and cards are refreshed on open versions.
+        is_current = (
+            version.is_open or not agreement.versions.filter(number__gt=version.number).exists()
+        )
+    else:
+        # A later version's history is not part of an earlier one, kept as it was.
+        history = Event.objects.filter(agreement=agreement)
+        if version.state == Version.State.SUPERSEDED:
+            history = history.filter(version=version)
+        events = list(history.select_related("actor", "need").order_by("-pk")[:HISTORY_LENGTH])
+        signed_by = [s.party for s in version.signatures.select_related("party")]
+        versions = list(agreement.versions.order_by("number"))
+        is_current = versions[-1].pk == version.pk
+        invitations = [
+            i
+            for i in agreement.invitations.select_related("invited_by").order_by("-created_at")
+            if i.is_pending()
+        ]
     return VersionView(
         agreement=agreement,
         version=version,
