@@ -8,6 +8,10 @@
 (function () {
   "use strict";
 
+  // A request of the person's own on its way in the negotiation region (a card refreshing
+  // itself on the stream's word is not one: the region still settles after its delay).
+  var OWN_ACTION = "#negotiation .htmx-request:not([data-live-region])";
+
   function applied() {
     var region = document.getElementById("negotiation");
     return region ? Number(region.dataset.event || 0) : 0;
@@ -42,7 +46,7 @@
       event.preventDefault();
       return;
     }
-    if (data.liveRegion && document.querySelector("#negotiation .htmx-request")) {
+    if (data.liveRegion && document.querySelector(OWN_ACTION)) {
       // The person's own action is on its way and may be what was announced: decide once its
       // fresh region is in.
       event.preventDefault();
