@@ -59,12 +59,17 @@ async def stream(request: HttpRequest, public_id: str | None = None) -> Streamin
     return response
 
 
+def _is_still_in(agreement: Agreement, user_id: int) -> bool:
+    try:
+        return Participant.objects.active().filter(agreement=agreement, user_id=user_id).exists()
+    finally:
+        live.close_connections()
+
+
 async def _still_in(agreement: Agreement, user_id: int) -> bool:
-    found = (
-        await Participant.objects.active().filter(agreement=agreement, user_id=user_id).aexists()
-    )
-    await _release_database()
-    return found
+    # One trip to a worker thread for the check and for giving the connection back: a change
+    # is announced only after this, and each trip may wait for a busy thread to let go.
+    return await sync_to_async(_is_still_in)(agreement, user_id)
 
 
 async def _events(user_id: int, agreement: Agreement | None, since: int) -> AsyncIterator[str]:
