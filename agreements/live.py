@@ -224,12 +224,15 @@ def publish_event(agreement_id: int, event_id: int, event_kind: str, need_id: in
 
 def publish_change(agreement_id: int, event_id: int, kind: str = "changed", need: int = 0) -> None:
     """Tell everyone now in the agreement that it changed. Called after commit."""
-    from agreements.models import Agreement, Participant
+    from agreements.models import Participant
 
-    public_id = Agreement.objects.values_list("public_id", flat=True).get(pk=agreement_id)
+    # One query: every moment between the commit and the pages hearing of it counts.
     people = Participant.objects.active().filter(agreement_id=agreement_id)
-    user_ids = list(people.values_list("user_id", flat=True))
-    hub().publish(user_ids, Message(agreement=public_id, event=event_id, kind=kind, need=need))
+    rows = list(people.values_list("user_id", "agreement__public_id"))
+    if not rows:  # nobody is in it any more
+        return
+    message = Message(agreement=rows[0][1], event=event_id, kind=kind, need=need)
+    hub().publish([user_id for user_id, _ in rows], message)
 
 
 def publish_presence(agreement_id: int) -> None:
