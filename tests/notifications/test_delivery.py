@@ -3,9 +3,10 @@ as the person chose, never quoting a need unless they asked for that."""
 
 import datetime
 import email.policy
+import re
 
 import pytest
-from django.core import mail
+from django.core import mail, signing
 from django.core.mail import EmailMultiAlternatives
 
 from accounts.models import User
@@ -179,7 +180,10 @@ def test_an_invitee_without_an_account_gets_one_plain_reminder(
 
     message = mail.outbox[0]
     assert message.to == ["dana@example.com"]
-    assert agreement_services.invitation_url(invitation) in message.body
+    link = re.search(r"https?://\S+/invitations/(\S+)/", message.body)
+    assert link, message.body
+    pk, nonce = signing.loads(link.group(1), salt=agreement_services.INVITATION_SALT)
+    assert (pk, nonce) == (invitation.pk, invitation.nonce)  # the link of the invitation itself
     assert "List-Unsubscribe" not in message.extra_headers
     assert not Reminder.objects.pending().filter(reason=Reason.INVITATION).exists()
 
