@@ -43,6 +43,7 @@ from agreements.models import (
     Version,
 )
 from agreements.services import NegotiationError
+from checkins import trust
 
 # Access -----------------------------------------------------------------------------------
 
@@ -98,6 +99,8 @@ def _page(
         viewer=request.user,
         participant=participant,
     )
+    if "kept_share" not in extra:
+        extra["kept_share"] = trust.kept_share_if_any(participant.agreement, timezone.now())
     if "respond_by_form" not in extra:
         shown = timezone.localdate(version.respond_by) if version.respond_by else None
         extra["respond_by_form"] = RespondByForm(initial={"respond_by": shown})

@@ -33,7 +33,7 @@ pytestmark = pytest.mark.django_db
 # Session, user, participant, current version, the visit update, then negotiation.build:
 # participants, needs (+ addressees, responses, comments), events, signatures, versions,
 # invitations. Whatever the number of needs.
-PAGE_QUERIES = 14
+PAGE_QUERIES = 15  # with one for "commitments kept" (whether there are check-ins)
 
 
 @pytest.fixture

@@ -166,3 +166,26 @@ def test_the_need_timeline_page(
     shown = client.get(reverse("checkins:need-trust", args=[agreement.public_id, calls.pk])).text
     assert '<svg class="trust__chart"' in shown
     assert "100%" in shown
+
+
+def test_where_you_stand_shows_the_share_of_commitments_kept(
+    client: Client,
+    check_in: CheckIn,
+    agreement: Agreement,
+    alice: User,
+    bob: User,
+    calls: Need,
+    dishes: Need,
+) -> None:
+    detail = reverse("agreements:detail", args=[agreement.public_id])
+    client.force_login(bob)
+    services.check_in_submit(
+        check_in=check_in, party=alice, ratings={(calls.pk, bob.pk): ("partly", "")}
+    )
+    assert "Commitments kept" not in client.get(detail).text  # hidden until Bob checks in
+
+    services.check_in_submit(
+        check_in=check_in, party=bob, ratings={(dishes.pk, alice.pk): ("kept", "")}
+    )
+
+    assert "Commitments kept, over the check-ins so far: 75%." in client.get(detail).text
