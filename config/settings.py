@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "agreements",
     "notifications",
     "checkins",
+    "records",
 ]
 
 MIDDLEWARE = [

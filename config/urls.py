@@ -12,5 +12,6 @@ urlpatterns = [
     path("", include("agreements.urls")),
     path("", include("notifications.urls")),
     path("", include("checkins.urls")),
+    path("", include("records.urls")),
     path("admin/", admin.site.urls),
 ]
