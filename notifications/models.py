@@ -165,6 +165,8 @@ class Reminder(models.Model):
     send_after = models.DateTimeField()
     in_digest = models.BooleanField(default=False)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # Failed attempts to hand it to the mail server; each one waits longer before the next.
+    failures = models.PositiveSmallIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
     dropped = models.CharField(max_length=10, choices=Dropped.choices, blank=True)
 

@@ -52,6 +52,26 @@ def reminders_dispatch(
     return len(ids)
 
 
+def retry_delay(failures: int) -> datetime.timedelta:
+    """1, 2, 4 … minutes after each failed attempt, at most an hour."""
+    return datetime.timedelta(minutes=min(2 ** (failures - 1), 60))
+
+
+@transaction.atomic
+def reminder_send_failed(*, reminder_id: int, now: datetime.datetime | None = None) -> str:
+    """The mail server refused or could not be reached: try again later, with backoff. The
+    wait lives in the database (the dispatcher claims the row again), never in the broker."""
+    now = now or timezone.now()
+    reminder = Reminder.objects.select_for_update().filter(pk=reminder_id).first()
+    if reminder is None or reminder.is_handled:
+        return "handled already"
+    reminder.failures += 1
+    reminder.send_after = now + retry_delay(reminder.failures)
+    reminder.claimed_at = None
+    reminder.save(update_fields=["failures", "send_after", "claimed_at"])
+    return f"mail server failed; trying again at {reminder.send_after:%H:%M}"
+
+
 def reminders_sweep(
     *,
     now: datetime.datetime | None = None,

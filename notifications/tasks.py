@@ -34,12 +34,13 @@ def dispatch_reminders(now: str | None = None) -> int:
     name="notifications.send_reminder",
     acks_late=True,
     reject_on_worker_lost=True,
-    autoretry_for=(smtplib.SMTPException, OSError),
-    retry_backoff=30,
-    retry_backoff_max=60 * 60,
-    retry_jitter=True,
-    max_retries=10,
     ignore_result=True,
 )
 def send_reminder(reminder_id: int, now: str | None = None) -> str:
-    return services.reminder_deliver(reminder_id=reminder_id, now=_when(now))
+    """Send one reminder, once. When the mail server fails, the send is rolled back and the
+    row waits in the database with backoff (no countdown sits in the broker)."""
+    when = _when(now)
+    try:
+        return services.reminder_deliver(reminder_id=reminder_id, now=when)
+    except (smtplib.SMTPException, OSError):
+        return services.reminder_send_failed(reminder_id=reminder_id, now=when)

@@ -8,17 +8,24 @@ import re
 import pytest
 from django.core import mail, signing
 from django.core.mail import EmailMultiAlternatives
+from pytest_django.fixtures import Settings
 
 from accounts.models import User
 from agreements import services as agreement_services
 from agreements.models import Need, Version
 from notifications import services
 from notifications.models import Delivery, Notification, Preferences, Reason, Reminder
+from notifications.tasks import send_reminder
 from tests.agreements.factories import answer, put_down
 from tests.notifications.conftest import MONDAY
 
 DAY = datetime.timedelta(days=1)
 STATEMENT = "Tell me when you will be late."
+# Nothing listens on the discard port: the connection is refused at once.
+REFUSING = {
+    "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    "OPTIONS": {"host": "127.0.0.1", "port": 9, "timeout": 2},
+}
 
 
 @pytest.fixture
@@ -188,28 +195,29 @@ def test_an_invitee_without_an_account_gets_one_plain_reminder(
     assert not Reminder.objects.pending().filter(reason=Reason.INVITATION).exists()
 
 
-def test_a_mail_server_failure_leaves_the_reminder_to_retry(
-    reminder: Reminder, settings: object
+def test_a_mail_server_failure_is_retried_later_with_backoff(
+    reminder: Reminder, settings: Settings
 ) -> None:
-    from django.conf import settings as django_settings
+    settings.MAILERS = {"default": REFUSING}
 
-    original = django_settings.MAILERS
-    setattr(  # noqa: B010 - the settings fixture, typed loosely
-        settings,
-        "MAILERS",
-        {
-            "default": {
-                "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-                "OPTIONS": {"host": "127.0.0.1", "port": 9, "timeout": 2},
-            }
-        },
-    )
-    try:
-        with pytest.raises(OSError):
-            deliver(reminder, MONDAY + DAY)
-    finally:
-        setattr(settings, "MAILERS", original)  # noqa: B010
-
+    outcome = send_reminder(reminder.pk, (MONDAY + DAY).isoformat())
     reminder.refresh_from_db()
-    assert reminder.sent_at is None
+    assert outcome.startswith("mail server failed")
+    assert (reminder.sent_at, reminder.failures, reminder.claimed_at) == (None, 1, None)
+    assert reminder.send_after == MONDAY + DAY + datetime.timedelta(minutes=1)
     assert not Notification.objects.exists()  # rolled back with the failed send
+
+    send_reminder(reminder.pk, (MONDAY + DAY + datetime.timedelta(minutes=1)).isoformat())
+    reminder.refresh_from_db()
+    assert reminder.failures == 2
+    assert reminder.send_after == MONDAY + DAY + datetime.timedelta(minutes=3)
+
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    assert send_reminder(reminder.pk, reminder.send_after.isoformat()) == "sent"
+    assert len(mail.outbox) == 1
+
+
+def test_backoff_grows_to_an_hour() -> None:
+    delays = [services.retry_delay(n).total_seconds() / 60 for n in range(1, 10)]
+
+    assert delays == [1, 2, 4, 8, 16, 32, 60, 60, 60]

@@ -143,6 +143,68 @@ def test_digest_mode_sends_one_email_with_all_due_items(
     assert "Subject: [Accord] 3 things wait for you on Accord" in smtp.delivered[0].data
 
 
+def _through_worker(queue: str, finished: list[str], *moments: datetime.datetime) -> None:
+    """Run the dispatcher at each moment, as beat would, with a real worker sending."""
+    enqueue = functools.partial(enqueue_sends, queue=queue)
+    with start_worker(app, pool="solo", perform_ping_check=False, queues=[queue]):
+        for moment in moments:
+            before = len(finished)
+            claimed = services.reminders_dispatch(now=moment, enqueue=enqueue)
+            eventually(lambda: len(finished) == before + claimed, "the sends ran")  # noqa: B023
+
+
+def test_quiet_hours_defer_to_the_next_allowed_time_in_their_time_zone(
+    waiting_reminder: Reminder, bob: User, queue: str, smtp: SmtpServer, finished: list[str]
+) -> None:
+    bob.time_zone = "Asia/Tokyo"  # Tuesday 12:00 UTC is 21:00 there: quiet from 21:00
+    bob.save()
+    morning = datetime.datetime(2026, 3, 3, 23, 0, tzinfo=datetime.UTC)  # 08:00 in Tokyo
+
+    _through_worker(queue, finished, MONDAY + DAY, morning - datetime.timedelta(minutes=1))
+    assert finished == ["deferred"]
+    assert smtp.delivered == []
+    waiting_reminder.refresh_from_db()
+    assert waiting_reminder.send_after == morning
+
+    _through_worker(queue, finished, morning)
+    assert finished == ["deferred", "sent"]
+    assert len(smtp.delivered) == 1
+
+
+def test_unsubscribing_stops_that_reason(
+    waiting_reminder: Reminder, bob: User, queue: str, smtp: SmtpServer, finished: list[str]
+) -> None:
+    from django.test import Client
+
+    from notifications.emails import unsubscribe_token
+
+    token = unsubscribe_token(bob, ["need_waiting"])
+    assert Client().post(f"/unsubscribe/{token}/").status_code == 200
+
+    _through_worker(queue, finished, MONDAY + DAY)
+
+    assert finished == ["off"]
+    assert smtp.delivered == []
+    assert not Reminder.objects.pending().filter(user=bob).exists()
+
+
+def test_answering_the_need_stops_its_reminders(
+    waiting_reminder: Reminder, bob: User, queue: str, smtp: SmtpServer, finished: list[str]
+) -> None:
+    from agreements.models import Need
+    from tests.agreements.factories import answer
+
+    _through_worker(queue, finished, MONDAY + DAY)  # the first reminder goes out
+    answer(Need.objects.get(), bob, "accept", now=MONDAY + 2 * DAY)
+    _through_worker(queue, finished, MONDAY + 30 * DAY)  # long after every follow-up was due
+
+    about_the_need = [m for m in smtp.delivered if "waiting for your answer" in m.data]
+    assert len(about_the_need) == 1
+    assert Reminder.objects.filter(reason=Reason.NEED_WAITING).count() == 1  # no follow-up
+    # What it now calls for instead: both signatures (the version is settled).
+    assert {m.recipients[0] for m in smtp.delivered} - {bob.email} == {"alice@example.com"}
+
+
 def _waiting_on_locks() -> int:
     with connection.cursor() as cursor:
         cursor.execute(
