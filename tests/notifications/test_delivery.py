@@ -187,7 +187,7 @@ def test_an_invitee_without_an_account_gets_one_plain_reminder(
 
     message = mail.outbox[0]
     assert message.to == ["dana@example.com"]
-    link = re.search(r"https?://\S+/invitations/(\S+)/", message.body)
+    link = re.search(r"https?://\S+/invitations/(\S+)/", str(message.body))
     assert link, message.body
     pk, nonce = signing.loads(link.group(1), salt=agreement_services.INVITATION_SALT)
     assert (pk, nonce) == (invitation.pk, invitation.nonce)  # the link of the invitation itself
