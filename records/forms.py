@@ -12,7 +12,7 @@ class VerifyForm(forms.Form):
     agreement = forms.CharField(
         label=_("Agreement id"),
         max_length=32,
-        help_text=_("Printed under the title, after “Agreement id”."),
+        help_text=_("Printed beside the verification code, after “Agreement id”."),
     )
     version = forms.IntegerField(label=_("Version number"), min_value=1, max_value=100_000)
     code = forms.CharField(

@@ -5,6 +5,7 @@ import time
 from typing import Any
 
 from allauth.account.adapter import get_adapter
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -101,7 +102,7 @@ def calendar_feed(request: AnyHttpRequest, token: str) -> HttpResponse:
 @require_GET
 def calendar(request: AuthenticatedHttpRequest) -> HttpResponse:
     feed = services.calendar_feed_for(user=request.user)
-    url = request.build_absolute_uri(reverse("records:calendar-feed", args=[feed.token]))
+    url = f"{settings.SITE_URL}{reverse('records:calendar-feed', args=[feed.token])}"
     webcal = "webcal://" + url.split("://", 1)[1]
     context = {
         "feed": feed,

@@ -1,6 +1,7 @@
 """The calendar settings page (/accounts/calendar/) and resetting its link."""
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
@@ -16,7 +17,7 @@ RESET = reverse("records:calendar-reset")
 
 
 def feed_url(token: str) -> str:
-    return "http://testserver" + reverse("records:calendar-feed", args=[token])
+    return f"{settings.SITE_URL}{reverse('records:calendar-feed', args=[token])}"
 
 
 @pytest.mark.parametrize("path", [PAGE, RESET])
@@ -32,8 +33,9 @@ def test_it_shows_the_persons_own_link(client: Client, alice: User, bob: User) -
     response = client.get(PAGE)
     assert response.status_code == 200
     token = CalendarFeed.objects.get(user=alice).token
-    assert f'value="{feed_url(token)}"' in html(response)
-    assert 'href="webcal://testserver/calendar/' in html(response)
+    assert f'<code id="calendar-url">{feed_url(token)}</code>' in html(response)
+    webcal = feed_url(token).replace("http://", "webcal://").replace("https://", "webcal://")
+    assert f'href="{webcal}"' in html(response)
     assert "Review: Money" in text(response)
     assert 'aria-current="page">Calendar<' in html(response)
     client.get(PAGE)
