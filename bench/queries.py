@@ -11,7 +11,7 @@ import sys
 from _setup import bench_database
 
 SIZES = [int(size) for size in sys.argv[1:]] or [5, 50, 500]
-HX = {"HTTP_HX_REQUEST": "true"}
+HX = {"HX-Request": "true"}
 
 
 def pages(agreement_id: str, need_id: int) -> dict[str, tuple[str, dict[str, str]]]:
@@ -46,9 +46,9 @@ def main() -> None:
         client = Client(HTTP_HOST="127.0.0.1")
         client.force_login(viewer)
         for name, (url, headers) in pages(agreement.public_id, need.pk).items():
-            client.get(url, **headers)  # warm: session, first visit
+            client.get(url, headers=headers)  # warm: session, first visit
             with CaptureQueriesContext(connection) as queries:
-                response = client.get(url, **headers)
+                response = client.get(url, headers=headers)
             assert response.status_code == 200, (name, response.status_code)
             counts.setdefault(name, []).append(len(queries.captured_queries))
 
