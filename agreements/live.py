@@ -34,7 +34,9 @@ PRESENCE_TTL_SECONDS = 45.0
 class Message:
     agreement: str  # public id
     event: int  # Event.pk: also the SSE id, so a reconnecting browser says what it last saw
-    kind: str = "changed"  # "changed", "presence", or "need" (only one need's card changed)
+    # "changed", "presence", "need" (only one need's card changed), or "notified" (a person's
+    # own notifications; with no agreement)
+    kind: str = "changed"
     need: int = 0  # with kind "need": which one
 
     def dumps(self) -> str:
@@ -233,6 +235,11 @@ def publish_change(agreement_id: int, event_id: int, kind: str = "changed", need
         return
     message = Message(agreement=rows[0][1], event=event_id, kind=kind, need=need)
     hub().publish([user_id for user_id, _ in rows], message)
+
+
+def publish_notified(user_id: int) -> None:
+    """A reminder landed in someone's notifications: their pages refresh the unread count."""
+    hub().publish([user_id], Message(agreement="", event=0, kind="notified"))
 
 
 def publish_presence(agreement_id: int) -> None:

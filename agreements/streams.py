@@ -39,7 +39,7 @@ async def stream(request: HttpRequest, public_id: str | None = None) -> Streamin
     agreement = None
     if public_id is not None:
         participant = await (
-            Participant.objects.active()
+            Participant.objects.readers()  # a facilitator waiting for consent hears nothing
             .select_related("agreement")
             .filter(agreement__public_id=public_id, user_id=user.pk)
             .afirst()
@@ -61,7 +61,8 @@ async def stream(request: HttpRequest, public_id: str | None = None) -> Streamin
 
 def _is_still_in(agreement: Agreement, user_id: int) -> bool:
     try:
-        return Participant.objects.active().filter(agreement=agreement, user_id=user_id).exists()
+        readers = Participant.objects.readers()  # ended access ends the stream at once
+        return readers.filter(agreement=agreement, user_id=user_id).exists()
     finally:
         live.close_connections()
 
@@ -96,6 +97,9 @@ async def _events(user_id: int, agreement: Agreement | None, since: int) -> Asyn
                             return
                         await sync_to_async(hub.arrive)(agreement.public_id, user_id, connection)
                     yield ": keep-alive\n\n"
+                    continue
+                if message.kind == "notified":
+                    yield live.sse("notified")
                     continue
                 if agreement is not None and message.agreement == agreement.public_id:
                     if not await _still_in(agreement, user_id):

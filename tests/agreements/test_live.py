@@ -186,3 +186,28 @@ def test_quiet_streams_send_keep_alives(
         return seen
 
     assert ": keep-alive" in run(scenario)
+
+
+def test_a_reminder_in_the_notifications_refreshes_the_count_on_any_page(
+    agreement: Agreement, alice: User, bob: User, hub: live.Hub
+) -> None:
+    from notifications.models import Reason, Reminder
+    from notifications.services import reminder_deliver
+
+    async def scenario() -> str:
+        stream = await _open(bob, reverse("agreements:live"))
+        await _read_until(stream, ": connected")
+        await _draft_and_put_down(agreement, alice)
+
+        def deliver() -> None:
+            reminder = Reminder.objects.get(user=bob, reason=Reason.NEED_WAITING)
+            # The in-app notification comes at once, even when quiet hours hold the email.
+            with TestCase.captureOnCommitCallbacks(execute=True):
+                reminder_deliver(reminder_id=reminder.pk, now=reminder.due_at)
+
+        await sync_to_async(deliver)()
+        seen = await _read_until(stream, "event: notified")
+        await _hang_up(stream)
+        return seen
+
+    assert "event: notified" in run(scenario)
