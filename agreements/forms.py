@@ -9,11 +9,13 @@ from accounts.models import User
 from agreements.models import (
     COMMENT_MAX,
     LOOKS_LIKE_MAX,
+    PRIVATE_NOTE_MAX,
     REASON_MAX,
     STATEMENT_MAX,
     TITLE_MAX,
     Category,
     Kind,
+    Participant,
     Response,
     ReviewCadence,
 )
@@ -127,6 +129,51 @@ class InviteForm(forms.Form):
     email = forms.EmailField(
         label=_("Their email address"), help_text=_("They get a link that works once, for 14 days.")
     )
+    role = forms.ChoiceField(
+        label=_("Invite them as"),
+        widget=forms.RadioSelect,
+        required=False,
+        initial=Participant.Role.PARTY,
+        choices=[
+            (Participant.Role.PARTY, _("a party, who negotiates with you")),
+            (
+                Participant.Role.FACILITATOR,
+                _("a facilitator: a counsellor you see together"),
+            ),
+        ],
+        help_text=_(
+            "A facilitator reads the versions, the history and the check-ins shown to everyone, "
+            "and may comment; never drafts, hidden answers or private notes. They see nothing "
+            "until every party has agreed, and any party can end their access."
+        ),
+    )
+
+    def clean_role(self) -> str:
+        return str(self.cleaned_data.get("role") or Participant.Role.PARTY)
+
+
+class PrivateNoteForm(forms.Form):
+    body = forms.CharField(
+        label=_("My private note"),
+        max_length=PRIVATE_NOTE_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Only you ever see this. Empty it to remove the note."),
+    )
+
+
+class SessionForm(forms.Form):
+    since = forms.DateField(
+        label=_("What changed since"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def since_moment(self, default: datetime.date) -> datetime.datetime:
+        """The start of the chosen day (or of `default`) on the person's own clock."""
+        day = self.cleaned_data.get("since") if self.is_bound and self.is_valid() else None
+        return datetime.datetime.combine(
+            day or default, datetime.time.min, tzinfo=timezone.get_current_timezone()
+        )
 
 
 class RenegotiateForm(forms.Form):

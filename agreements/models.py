@@ -14,6 +14,7 @@ STATEMENT_MAX = 500
 LOOKS_LIKE_MAX = 1000
 REASON_MAX = 500
 COMMENT_MAX = 2000
+PRIVATE_NOTE_MAX = 2000
 TITLE_MAX = 120
 
 
@@ -89,6 +90,10 @@ class ParticipantQuerySet(models.QuerySet["Participant"]):
     def parties(self) -> "ParticipantQuerySet":
         return self.active().filter(role=Participant.Role.PARTY)
 
+    def readers(self) -> "ParticipantQuerySet":
+        """Those who may read the agreement: the parties, and facilitators every party agreed to."""
+        return self.active().filter(Q(role=Participant.Role.PARTY) | Q(access_from__isnull=False))
+
 
 class Participant(models.Model):
     """A person's place in an agreement."""
@@ -107,6 +112,8 @@ class Participant(models.Model):
     # When they last opened the agreement page: drives "seen by" and "new since your last visit".
     last_seen_at = models.DateTimeField(null=True, blank=True)
     previous_seen_at = models.DateTimeField(null=True, blank=True)
+    # A facilitator reads the agreement from the moment every party had agreed (null: waiting).
+    access_from = models.DateTimeField(null=True, blank=True)
 
     objects = ParticipantQuerySet.as_manager()
 
@@ -121,6 +128,36 @@ class Participant(models.Model):
     @property
     def is_party(self) -> bool:
         return self.role == self.Role.PARTY and self.left_at is None
+
+    @property
+    def is_facilitator(self) -> bool:
+        return self.role == self.Role.FACILITATOR and self.left_at is None
+
+    @property
+    def may_read(self) -> bool:
+        """Parties read; a facilitator only once every party has agreed."""
+        return self.is_party or (self.is_facilitator and self.access_from is not None)
+
+    @property
+    def is_waiting(self) -> bool:
+        """A facilitator who joined and waits for every party to agree."""
+        return self.is_facilitator and self.access_from is None
+
+
+class FacilitatorConsent(models.Model):
+    """A party agreed to a facilitator reading the agreement. Inviting one is agreeing."""
+
+    facilitator = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="consents")
+    party = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    given_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["facilitator", "party"], name="one_consent_per_party")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party} agreed to {self.facilitator}"
 
 
 class Invitation(models.Model):
@@ -338,6 +375,25 @@ class Comment(models.Model):
         return self.body[:60]
 
 
+class PrivateNote(models.Model):
+    """A party's own note on a need, seen by nobody else. Not part of the shared record: its
+    author may change it or clear it at any time."""
+
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="private_notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    body = models.TextField(_("my private note"), max_length=PRIVATE_NOTE_MAX)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["need", "author"], name="one_private_note_per_author")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author}'s note on {self.need}"
+
+
 class Event(models.Model):
     """The append-only log of everything that happened in an agreement."""
 
@@ -361,6 +417,13 @@ class Event(models.Model):
         SEALED = "sealed", _("Everyone signed; the version is sealed")
         RENEGOTIATED = "renegotiated", _("reopened the agreement")
         RESPOND_BY = "respond_by", _("set a respond-by date")
+        FACILITATOR_CONSENTED = "facilitator_consented", _("agreed to a facilitator")
+        FACILITATOR_DECLINED = "facilitator_declined", _("did not agree to a facilitator, for now")
+        FACILITATOR_ADMITTED = (
+            "facilitator_admitted",
+            _("Everyone agreed; the facilitator can read the agreement"),
+        )
+        FACILITATOR_ENDED = "facilitator_ended", _("ended a facilitator's access")
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="events")
     version = models.ForeignKey(

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,12 +15,15 @@ from agreements.models import (
     Agreement,
     Comment,
     Event,
+    FacilitatorConsent,
     Invitation,
     Need,
     NeedState,
     Participant,
+    PrivateNote,
     Response,
     Version,
+    answers_hidden,
 )
 
 HISTORY_LENGTH = 30
@@ -53,6 +56,9 @@ class NeedView:
     can_reopen: bool = False
     can_drop: bool = False
     can_comment: bool = False
+    # The viewer's own private note on this need ("" when none, or when the viewer is no party).
+    note: str = ""
+    note_updated_at: datetime.datetime | None = None
 
     base_url: str = ""
 
@@ -66,7 +72,7 @@ class NeedView:
 
     @cached_property
     def urls(self) -> dict[str, str]:
-        actions = ["respond", "comment", "edit", "put-down", "delete", "withdraw", "reopen"]
+        actions = ["respond", "comment", "edit", "put-down", "delete", "withdraw", "reopen", "note"]
         actions += ["drop", "offer-again", "card"]
         return {action.replace("-", "_"): self.url(action) for action in actions}
 
@@ -101,13 +107,27 @@ class Standing:
 
 
 @dataclass
+class FacilitatorRequest:
+    """A facilitator who joined and waits for every party to agree."""
+
+    participant: Participant
+    agreed: list[User]
+    waiting_on: list[User]
+
+    @property
+    def user(self) -> User:
+        return self.participant.user
+
+
+@dataclass
 class VersionView:
     agreement: Agreement
     version: Version
     viewer: User
     participant: Participant
     parties: list[Participant]
-    facilitators: list[Participant]
+    facilitators: list[Participant]  # those who read: every party agreed to them
+    facilitator_requests: list[FacilitatorRequest]  # shown to parties only
     groups: dict[str, list[NeedView]]
     standing: list[Standing]
     events: list[Event]
@@ -218,13 +238,21 @@ def build(
     everyone = list(Participant.objects.filter(agreement=agreement).select_related("user"))
     active = [p for p in everyone if p.left_at is None]
     parties = [p for p in active if p.role == Participant.Role.PARTY]
-    facilitators = [p for p in active if p.role == Participant.Role.FACILITATOR]
+    facilitators = [p for p in active if p.is_facilitator and p.may_read]
+    waiting = [p for p in active if p.is_waiting]
     party_ids = {p.user_id for p in parties}
 
     visible = Need.objects.filter(pk__in=_visible_needs(version, viewer).values("pk"))
     if only is not None:
         answered = Need.objects.filter(pk=only).values("answers_id")
         visible = visible.filter(Q(pk=only) | Q(answers_id=only) | Q(pk__in=answered))
+    if participant.is_party:
+        # The viewer's own private notes, in the same query: nobody else's, ever.
+        mine = PrivateNote.objects.filter(need=OuterRef("pk"), author=viewer)
+        visible = visible.annotate(
+            my_note=Subquery(mine.values("body")[:1]),
+            my_note_updated_at=Subquery(mine.values("updated_at")[:1]),
+        )
     needs = list(
         visible.select_related("author")
         .prefetch_related(
@@ -239,6 +267,7 @@ def build(
     groups: dict[str, list[NeedView]] = {name: [] for name in GROUP_ORDER}
     standing = {p.user_id: Standing(party=p.user) for p in parties}
     is_party = participant.is_party and version.is_open
+    may_comment = participant.may_read and version.is_open
     open_count = live_count = 0
 
     views = [
@@ -249,6 +278,7 @@ def build(
             active=active,
             previous_visit=previous_visit,
             is_party=is_party,
+            may_comment=may_comment,
             party_ids=party_ids,
         )
         for need in needs
@@ -306,6 +336,7 @@ def build(
         signed_by: list[User] = []
         versions = [version]
         invitations: list[Invitation] = []
+        requests: list[FacilitatorRequest] = []
         # Only the latest version is ever open, and cards are refreshed on open versions.
         is_current = (
             version.is_open or not agreement.versions.filter(number__gt=version.number).exists()
@@ -324,6 +355,7 @@ def build(
             for i in agreement.invitations.select_related("invited_by").order_by("-created_at")
             if i.is_pending()
         ]
+        requests = _facilitator_requests(waiting, parties) if participant.is_party else []
     return VersionView(
         agreement=agreement,
         version=version,
@@ -331,6 +363,7 @@ def build(
         participant=participant,
         parties=parties,
         facilitators=facilitators,
+        facilitator_requests=requests,
         groups=groups,
         standing=list(standing.values()),
         events=_mask_hidden_answers(events, hidden_needs, hidden_counters, viewer),
@@ -351,6 +384,7 @@ def _need_view(
     active: list[Participant],
     previous_visit: datetime.datetime | None,
     is_party: bool,
+    may_comment: bool,
     party_ids: set[int],
 ) -> NeedView:
     addressees = sorted(need.addressees.all(), key=lambda u: u.name.lower())
@@ -404,11 +438,59 @@ def _need_view(
         can_withdraw=live and is_author and need.state == NeedState.OPEN,
         can_reopen=live and carried and need.state != NeedState.OPEN,
         can_drop=live and carried,
-        can_comment=live,
+        can_comment=need.is_live and may_comment,
+        note=getattr(need, "my_note", None) or "",
+        note_updated_at=getattr(need, "my_note_updated_at", None),
     )
 
 
+def _facilitator_requests(
+    waiting: list[Participant], parties: list[Participant]
+) -> list[FacilitatorRequest]:
+    """Who has agreed to each waiting facilitator, and who has not yet (one query, and none
+    when nobody waits)."""
+    if not waiting:
+        return []
+    agreed: dict[int, set[int]] = defaultdict(set)
+    consents = FacilitatorConsent.objects.filter(facilitator__in=waiting)
+    for facilitator_id, party_id in consents.values_list("facilitator_id", "party_id"):
+        agreed[facilitator_id].add(party_id)
+    return [
+        FacilitatorRequest(
+            participant=f,
+            agreed=[p.user for p in parties if p.user_id in agreed[f.pk]],
+            waiting_on=[p.user for p in parties if p.user_id not in agreed[f.pk]],
+        )
+        for f in waiting
+    ]
+
+
 ANSWER_EVENTS = {Event.Kind.ACCEPTED, Event.Kind.DECLINED, Event.Kind.COUNTERED}
+
+
+def hidden_from(agreement: Agreement, viewer: User) -> tuple[set[int], set[int]]:
+    """The needs of the agreement whose answers are hidden, and the counter-proposals hidden
+    from `viewer` (all but their own), as `build` works them out for its version."""
+    needs = Need.objects.filter(version__agreement=agreement)
+    hidden_needs = set(needs.filter(answers_hidden()).values_list("pk", flat=True))
+    hidden_counters = set(
+        needs.filter(answers_hidden("answers")).exclude(author=viewer).values_list("pk", flat=True)
+    )
+    return hidden_needs, hidden_counters
+
+
+def history_since(
+    agreement: Agreement, viewer: User, since: datetime.datetime
+) -> tuple[list[Event], set[int]]:
+    """Everything that happened since a moment, oldest first, as `viewer` may see it: answers
+    still hidden say only that someone answered. Also returns the hidden counter-proposals."""
+    hidden_needs, hidden_counters = hidden_from(agreement, viewer)
+    events = list(
+        Event.objects.filter(agreement=agreement, created_at__gte=since)
+        .select_related("actor", "need")
+        .order_by("created_at", "pk")
+    )
+    return _mask_hidden_answers(events, hidden_needs, hidden_counters, viewer), hidden_counters
 
 
 def _mask_hidden_answers(

@@ -23,14 +23,17 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from agreements import live
 from agreements.models import (
+    PRIVATE_NOTE_MAX,
     Agreement,
     Comment,
     Event,
+    FacilitatorConsent,
     Invitation,
     Kind,
     Need,
     NeedState,
     Participant,
+    PrivateNote,
     Response,
     ReviewCadence,
     Signature,
@@ -222,7 +225,7 @@ def agreement_leave(
     )
     participant.left_at = now
     participant.save(update_fields=["left_at"])
-    if version is not None:
+    if version is not None and participant.role == Participant.Role.PARTY:
         Need.objects.filter(version=version, author=user, status=Need.Status.DRAFT).delete()
         for need in Need.objects.select_for_update().filter(
             version=version, author=user, status=Need.Status.PUT_DOWN, state=NeedState.OPEN
@@ -238,6 +241,8 @@ def agreement_leave(
                 _take_off_table(need, Need.Status.WITHDRAWN, now)
         _unsign(version)
     _record(Event.Kind.LEFT, agreement=agreement, actor=user, now=now, version=version)
+    if participant.role == Participant.Role.PARTY:
+        _admit_facilitators(agreement, now)  # the one still to agree may have been them
 
 
 # Invitations ------------------------------------------------------------------------------
@@ -404,15 +409,118 @@ def invitation_accept(
         participant.left_at = None
         participant.role = invitation.role
         participant.joined_at = now
-        participant.save(update_fields=["left_at", "role", "joined_at"])
+        participant.access_from = None
+        participant.save(update_fields=["left_at", "role", "joined_at", "access_from"])
+        # Agreeing was to an earlier stay; a new one is agreed to afresh.
+        FacilitatorConsent.objects.filter(facilitator=participant).delete()
     invitation.accepted_at = now
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     version = agreement.versions.filter(state=Version.State.NEGOTIATING).first()
-    if version is not None:
+    if version is not None and participant.role == Participant.Role.PARTY:
         _unsign(version)  # a new party has not signed what the others signed
     _record(Event.Kind.JOINED, agreement=agreement, actor=user, now=now, version=version)
+    if participant.role == Participant.Role.FACILITATOR:
+        inviter = invitation.invited_by
+        if (
+            inviter
+            and Participant.objects.parties().filter(agreement=agreement, user=inviter).exists()
+        ):
+            # Inviting a facilitator is agreeing to them.
+            FacilitatorConsent.objects.create(
+                facilitator=participant, party=inviter, given_at=invitation.created_at
+            )
+        _admit_facilitators(agreement, now)
     return participant
+
+
+# Facilitators -----------------------------------------------------------------------------
+
+
+def _admit_facilitators(agreement: Agreement, now: datetime.datetime) -> None:
+    """Open the agreement to each waiting facilitator every current party has agreed to.
+    Access, once open, stays open until a party ends it: a party who joins later can end it."""
+    parties = set(
+        Participant.objects.parties().filter(agreement=agreement).values_list("user_id", flat=True)
+    )
+    waiting = Participant.objects.select_for_update().filter(
+        agreement=agreement,
+        role=Participant.Role.FACILITATOR,
+        left_at__isnull=True,
+        access_from__isnull=True,
+    )
+    for facilitator in waiting.select_related("user"):
+        agreed = set(facilitator.consents.values_list("party_id", flat=True))
+        if not parties or not parties <= agreed:
+            continue
+        facilitator.access_from = now
+        facilitator.save(update_fields=["access_from"])
+        _record(
+            Event.Kind.FACILITATOR_ADMITTED,
+            agreement=agreement,
+            actor=None,
+            now=now,
+            facilitator=facilitator.user_id,
+            name=facilitator.user.name,
+        )
+
+
+def _lock_facilitator(facilitator: Participant, party: User) -> Participant:
+    locked = (
+        Participant.objects.select_for_update()
+        .select_related("agreement", "user")
+        .get(pk=facilitator.pk)
+    )
+    _party(locked.agreement, party)
+    if locked.role != Participant.Role.FACILITATOR or locked.left_at is not None:
+        raise NegotiationError(_("This facilitator is no longer part of the agreement."))
+    return locked
+
+
+@transaction.atomic
+def facilitator_consent(
+    *, facilitator: Participant, party: User, now: datetime.datetime | None = None
+) -> Participant:
+    """A party agrees to a facilitator; once every party has, the facilitator may read."""
+    now = _now(now)
+    facilitator = _lock_facilitator(facilitator, party)
+    _consent, created = FacilitatorConsent.objects.get_or_create(
+        facilitator=facilitator, party=party, defaults={"given_at": now}
+    )
+    if created:
+        _record(
+            Event.Kind.FACILITATOR_CONSENTED,
+            agreement=facilitator.agreement,
+            actor=party,
+            now=now,
+            facilitator=facilitator.user_id,
+            name=facilitator.user.name,
+        )
+        _admit_facilitators(facilitator.agreement, now)
+        facilitator.refresh_from_db(fields=["access_from"])
+    return facilitator
+
+
+@transaction.atomic
+def facilitator_end(
+    *, facilitator: Participant, party: User, now: datetime.datetime | None = None
+) -> Participant:
+    """Any party ends a facilitator's place at once: "not now" to one still waiting, or the end
+    of access for one already reading. Their comments stay in the record."""
+    now = _now(now)
+    facilitator = _lock_facilitator(facilitator, party)
+    waiting = facilitator.access_from is None
+    facilitator.left_at = now
+    facilitator.save(update_fields=["left_at"])
+    _record(
+        Event.Kind.FACILITATOR_DECLINED if waiting else Event.Kind.FACILITATOR_ENDED,
+        agreement=facilitator.agreement,
+        actor=party,
+        now=now,
+        facilitator=facilitator.user_id,
+        name=facilitator.user.name,
+    )
+    return facilitator
 
 
 # Needs ------------------------------------------------------------------------------------
@@ -657,7 +765,9 @@ def need_comment(
 ) -> Comment:
     now = _now(now)
     version, need = _lock_need(need.pk)
-    _party(version.agreement, author)
+    place = Participant.objects.active().filter(agreement=version.agreement, user=author).first()
+    if place is None or not place.may_read:
+        raise NegotiationError(_("Only the parties and their facilitator can comment."))
     if not need.is_live:
         raise NegotiationError(_("Comments are for needs that are on the table."))
     body = _check_text(body, label=_("The comment"), limit=2000)
@@ -885,3 +995,30 @@ def version_renegotiate(
         reason=reason,
     )
     return version
+
+
+# Private notes ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def private_note_save(
+    *, need: Need, author: User, body: str, now: datetime.datetime | None = None
+) -> PrivateNote | None:
+    """Keep (or, with an empty body, remove) a party's own note on a need. Nobody else ever
+    sees it, so it records no Event and tells nobody: it is not part of the shared record."""
+    now = _now(now)
+    need = Need.objects.select_related("version__agreement").get(pk=need.pk)
+    _party(need.version.agreement, author)
+    if need.is_draft and need.author_id != author.pk:
+        raise NegotiationError(_("This need cannot be found."))
+    body = _check_text(body, label=_("The note"), limit=PRIVATE_NOTE_MAX, required=False)
+    if not body:
+        PrivateNote.objects.filter(need=need, author=author).delete()
+        return None
+    note, _created = PrivateNote.objects.update_or_create(
+        need=need,
+        author=author,
+        defaults={"body": body, "updated_at": now},
+        create_defaults={"body": body, "created_at": now, "updated_at": now},
+    )
+    return note

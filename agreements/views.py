@@ -4,6 +4,7 @@ Every action is a plain form POST that redirects; with htmx it answers with the 
 page that changed (a built-in template partial), rendered for the person who asked.
 """
 
+import datetime
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +21,7 @@ from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefre
 from accounts.adapter import INVITATION_SESSION_KEY
 from accounts.http import AnyHttpRequest, AuthenticatedHttpRequest
 from accounts.models import User
-from agreements import negotiation, services
+from agreements import negotiation, services, session
 from agreements.compare import compare
 from agreements.dashboard import waiting_for
 from agreements.forms import (
@@ -30,10 +31,12 @@ from agreements.forms import (
     InviteForm,
     NeedForm,
     NeedWithAddresseesForm,
+    PrivateNoteForm,
     PutDownForm,
     RenegotiateForm,
     RespondByForm,
     RespondForm,
+    SessionForm,
 )
 from agreements.library import BY_SLUG, suggestions_for
 from agreements.models import (
@@ -45,11 +48,14 @@ from agreements.models import (
 from agreements.services import NegotiationError
 from checkins import trust
 
+SESSION_DEFAULT_SPAN = datetime.timedelta(days=14)
+
 # Access -----------------------------------------------------------------------------------
 
 
-def participant_for(request: AuthenticatedHttpRequest, public_id: str) -> Participant:
-    """The signed-in person's place in the agreement; 404 for everyone else."""
+def place_for(request: AuthenticatedHttpRequest, public_id: str) -> Participant:
+    """The signed-in person's place in the agreement, even a facilitator still waiting for
+    every party to agree; 404 for everyone else. Only the agreement page and leaving use it."""
     participant = (
         Participant.objects.active()
         .select_related("agreement")
@@ -57,6 +63,15 @@ def participant_for(request: AuthenticatedHttpRequest, public_id: str) -> Partic
         .first()
     )
     if participant is None:
+        raise Http404
+    return participant
+
+
+def participant_for(request: AuthenticatedHttpRequest, public_id: str) -> Participant:
+    """Someone who may read the agreement: a party, or a facilitator every party agreed to;
+    404 for everyone else (a facilitator still waiting included)."""
+    participant = place_for(request, public_id)
+    if not participant.may_read:
         raise Http404
     return participant
 
@@ -185,9 +200,22 @@ def _mark_visit(participant: Participant) -> None:
     participant.previous_seen_at, participant.last_seen_at = participant.last_seen_at, now
 
 
+def _waiting_page(request: AuthenticatedHttpRequest, participant: Participant) -> HttpResponse:
+    """What a facilitator sees until every party has agreed: who they wait for, nothing else."""
+    agreed = set(participant.consents.values_list("party_id", flat=True))
+    parties = Participant.objects.parties().filter(agreement=participant.agreement)
+    waiting_on = [p.user.name for p in parties.select_related("user") if p.user_id not in agreed]
+    context = {"agreement": participant.agreement, "waiting_on": waiting_on}
+    return render(request, "agreements/facilitator_waiting.html", context)
+
+
 @login_required
 def agreement_detail(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
-    participant = participant_for(request, public_id)
+    participant = place_for(request, public_id)
+    if participant.is_waiting:
+        if request.htmx:
+            return HttpResponseClientRefresh()
+        return _waiting_page(request, participant)
     version = negotiation.current_version(participant.agreement)
     shown = f"{version.number}-{version.state}"
     if request.htmx and request.GET.get("shown", shown) != shown:
@@ -234,7 +262,7 @@ def version_compare(request: AuthenticatedHttpRequest, public_id: str) -> HttpRe
 
 @login_required
 def leave(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
-    participant = participant_for(request, public_id)
+    participant = place_for(request, public_id)  # a waiting facilitator may leave too
     if request.method == "POST":
         services.agreement_leave(agreement=participant.agreement, user=request.user)
         messages.success(
@@ -321,7 +349,10 @@ def invite(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.invitation_create(
-                agreement=agreement, inviter=request.user, email=form.cleaned_data["email"]
+                agreement=agreement,
+                inviter=request.user,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
             )
         except NegotiationError as error:
             form.add_error("email", error.message)
@@ -371,6 +402,49 @@ def invitation(request: AnyHttpRequest, token: str) -> HttpResponse:
     if not request.user.is_authenticated:
         request.session[INVITATION_SESSION_KEY] = token  # back here after sign-up or login
     return render(request, "agreements/invitation.html", {"invitation": found, "token": token})
+
+
+# Facilitators -----------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def facilitator_manage(
+    request: AuthenticatedHttpRequest, public_id: str, pk: int, action: str
+) -> HttpResponse:
+    """A party agrees to a facilitator, or ends their place ("not now" while they wait)."""
+    participant = party_for(request, public_id)
+    facilitator = get_object_or_404(
+        Participant,
+        pk=pk,
+        agreement=participant.agreement,
+        role=Participant.Role.FACILITATOR,
+        left_at__isnull=True,
+    )
+    rule = services.facilitator_consent if action == "agree" else services.facilitator_end
+    version = negotiation.current_version(participant.agreement)
+    try:
+        rule(facilitator=facilitator, party=request.user)
+    except NegotiationError as error:
+        return _after_action(request, participant, version, error=error.message)
+    return _after_action(request, participant, version, anchor="people")
+
+
+@login_required
+def session_summary(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    """A printable page for a session with a facilitator: what changed since a date, what is
+    marked "let's talk about this", and the check-ins revealed since."""
+    participant = participant_for(request, public_id)
+    now = timezone.now()
+    form = SessionForm(request.GET or None)
+    since = form.since_moment(default=timezone.localdate(now) - SESSION_DEFAULT_SPAN)
+    if not form.is_bound:
+        form = SessionForm(initial={"since": since.date()})
+    summary = session.summarise(
+        agreement=participant.agreement, viewer=request.user, since=since, now=now
+    )
+    context = {"agreement": participant.agreement, "form": form, "summary": summary, "now": now}
+    return render(request, "agreements/session.html", context)
 
 
 # Needs ------------------------------------------------------------------------------------
@@ -438,7 +512,12 @@ def need_new(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
 def need_card(request: AuthenticatedHttpRequest, public_id: str, pk: int) -> HttpResponse:
     """One need's card, fresh: what a page asks for when the live stream says it changed."""
     participant = participant_for(request, public_id)
-    need = need_for(participant, pk)
+    return _card(request, participant, need_for(participant, pk))
+
+
+def _card(
+    request: AuthenticatedHttpRequest, participant: Participant, need: Need, **extra: Any
+) -> HttpResponse:
     view = negotiation.build(
         agreement=participant.agreement,
         version=need.version,
@@ -449,7 +528,33 @@ def need_card(request: AuthenticatedHttpRequest, public_id: str, pk: int) -> Htt
     item = view.item(need.pk)
     if item is None:  # not on the page for this person (a hidden counter-proposal)
         return HttpResponse(status=204)
-    return render(request, "agreements/_need.html", {"view": view, "item": item})
+    return render(request, "agreements/_need.html", {"view": view, "item": item, **extra})
+
+
+@login_required
+@require_POST
+def need_note(request: AuthenticatedHttpRequest, public_id: str, pk: int) -> HttpResponse:
+    """Keep a private note on a need: only its author ever sees it, and nobody is told."""
+    participant = party_for(request, public_id)
+    need = need_for(participant, pk)
+    form = PrivateNoteForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            services.private_note_save(
+                need=need, author=request.user, body=form.cleaned_data["body"]
+            )
+        except NegotiationError as refusal:
+            error = refusal.message
+    else:
+        error = " ".join(str(e) for e in form.errors.get("body", []))
+    if request.htmx:
+        return _card(request, participant, need, note_error=error, note_saved=not error)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("Your private note is saved. Only you can see it."))
+    return redirect(reverse("agreements:detail", args=[public_id]) + f"#need-{need.pk}")
 
 
 @login_required
@@ -558,7 +663,7 @@ def need_respond(request: AuthenticatedHttpRequest, public_id: str, pk: int) -> 
 @login_required
 @require_POST
 def need_comment(request: AuthenticatedHttpRequest, public_id: str, pk: int) -> HttpResponse:
-    participant = party_for(request, public_id)
+    participant = participant_for(request, public_id)  # a facilitator may comment too
     need = need_for(participant, pk)
     form = CommentForm(request.POST)
     if not form.is_valid():

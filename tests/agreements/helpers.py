@@ -72,10 +72,25 @@ def join(agreement: Agreement, user: User, *, inviter: User | None = None) -> Pa
     return services.invitation_accept(token=services.invitation_token(invitation), user=user)
 
 
-def add_facilitator(agreement: Agreement, user: User) -> Participant:
+def add_facilitator(agreement: Agreement, user: User, *, consented: bool = True) -> Participant:
+    """A facilitator in the agreement, straight through the ORM: by default every party has
+    agreed and they read it; with consented=False they wait (see invite_facilitator for the
+    real way in)."""
     return Participant.objects.create(
-        agreement=agreement, user=user, role=Participant.Role.FACILITATOR
+        agreement=agreement,
+        user=user,
+        role=Participant.Role.FACILITATOR,
+        access_from=timezone.now() if consented else None,
     )
+
+
+def invite_facilitator(agreement: Agreement, user: User, *, inviter: User) -> Participant:
+    """`inviter` invites `user` as a facilitator and they accept: inviting is agreeing, so
+    they wait for the other parties."""
+    invitation = services.invitation_create(
+        agreement=agreement, inviter=inviter, email=user.email, role=Participant.Role.FACILITATOR
+    )
+    return services.invitation_accept(token=services.invitation_token(invitation), user=user)
 
 
 def current(agreement: Agreement) -> Version:

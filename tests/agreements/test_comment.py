@@ -1,4 +1,5 @@
-"""Commenting on a need (/a/<id>/needs/<pk>/comment/): any party, on a need on the table."""
+"""Commenting on a need (/a/<id>/needs/<pk>/comment/): any party, or a facilitator every party
+agreed to, on a need on the table."""
 
 import pytest
 from django.test import Client
@@ -53,20 +54,32 @@ def test_a_get_changes_nothing(client: Client, need: Need, bob: User) -> None:
     assert client.get(need_url("comment", need)).status_code == 405
 
 
-@pytest.mark.parametrize("who", ["stranger", "other agreement", "facilitator"])
-def test_outsiders_and_facilitators_get_404(
+@pytest.mark.parametrize("who", ["stranger", "other agreement", "waiting facilitator"])
+def test_outsiders_and_waiting_facilitators_get_404(
     client: Client, agreement: Agreement, need: Need, who: str
 ) -> None:
     dave = person("Dave")
     if who == "other agreement":
         start(dave, title="Dave's house")
-    if who == "facilitator":
-        add_facilitator(agreement, dave)
+    if who == "waiting facilitator":
+        add_facilitator(agreement, dave, consented=False)
     client.force_login(dave)
     before = snapshot()
     assert client.post(need_url("comment", need), BODY).status_code == 404
     assert client.post(need_url("comment", need), BODY, headers=HX).status_code == 404
     assert snapshot() == before
+
+
+def test_a_facilitator_every_party_agreed_to_may_comment(
+    client: Client, agreement: Agreement, need: Need
+) -> None:
+    dana = person("Dana")
+    add_facilitator(agreement, dana)
+    client.force_login(dana)
+    assert_fragment(client.post(need_url("comment", need), BODY, headers=HX))
+    stored = Comment.objects.get()
+    assert (stored.need, stored.author) == (need, dana)
+    assert "Even ten minutes?" in text(client.get(detail_url(agreement)))
 
 
 def test_a_plain_post_stores_the_comment(

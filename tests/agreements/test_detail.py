@@ -145,7 +145,7 @@ def test_htmx_after_the_version_was_sealed_asks_for_the_whole_page(
     assert "HX-Refresh" not in same
 
 
-def test_a_facilitator_reads_the_page_but_gets_no_controls(
+def test_a_facilitator_reads_the_page_and_may_only_comment(
     client: Client, agreement: Agreement, alice: User, bob: User, carol: User
 ) -> None:
     need = put_down(agreement, alice, "Tell me when you will be late")
@@ -159,8 +159,10 @@ def test_a_facilitator_reads_the_page_but_gets_no_controls(
     assert "Not every time" in page
     assert "Add a need" not in page
     assert 'name="answer"' not in page
-    assert 'name="body"' not in page  # no comment box
+    assert page.count('name="body"') == 1  # the comment box, and no private note
+    assert "My private note" not in page
     assert "Withdraw" not in page
+    assert "Invite</a>" not in page
     assert "Sign</button>" not in page
 
 

@@ -695,7 +695,7 @@ def test_a_comment_cannot_be_empty_or_too_long(version: Version, alice: User, bo
 
 def test_only_parties_can_comment(version: Version, alice: User, dan: User) -> None:
     need = put_down(version, alice)
-    with pytest.raises(NegotiationError, match="Only the parties to this agreement can do that."):
+    with pytest.raises(NegotiationError, match="Only the parties and their facilitator can"):
         services.need_comment(need=need, author=dan, body="Hello.")
     assert not Comment.objects.exists()
 

@@ -5,9 +5,10 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from agreements.models import Agreement, Need, Participant
+from agreements.models import Agreement, Need
 from checkins import services
 from checkins.models import CheckIn, Rating, Schedule, TalkAbout
+from tests.agreements.helpers import add_facilitator
 from tests.checkins.conftest import OPEN
 
 pytestmark = pytest.mark.django_db
@@ -119,7 +120,7 @@ def test_the_others_do_not_see_an_answer_before_everyone_checked_in(
 def test_a_facilitator_reads_but_cannot_check_in(
     client: Client, check_in: CheckIn, agreement: Agreement, calls: Need, carol: User
 ) -> None:
-    Participant.objects.create(agreement=agreement, user=carol, role=Participant.Role.FACILITATOR)
+    add_facilitator(agreement, carol)  # every party agreed
     client.force_login(carol)
 
     assert client.get(page(agreement)).status_code == 200
