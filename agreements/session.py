@@ -51,7 +51,7 @@ def summarise(
         TalkAbout.objects.filter(need__version__agreement=agreement)
         .exclude(need__status=Need.Status.DRAFT)
         .exclude(need_id__in=hidden_counters)
-        .select_related("need__version", "party")
+        .select_related("need__version", "need__author", "party")
         .order_by("need__version__number", "need__put_down_at", "need_id", "marked_at")
     )
     for mark in marks:
