@@ -23,6 +23,7 @@ from agreements.models import (
     Need,
     NeedState,
     Participant,
+    PrivateNote,
     Response,
     Signature,
 )
@@ -251,6 +252,10 @@ def personal_data(user: User, *, now: datetime.datetime | None = None) -> dict[s
                 "at": _moment(r.created_at),
             }
             for r in Rating.objects.filter(rater=user).order_by("pk")
+        ],
+        "private_notes": [
+            {"need": note.need_id, "body": note.body, "updated_at": _moment(note.updated_at)}
+            for note in PrivateNote.objects.filter(author=user).order_by("pk")
         ],
         "talk_about": [
             {"need": t.need_id, "at": _moment(t.marked_at)}

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from agreements import services as agreement_services
-from agreements.models import Need, Participant
+from agreements.models import Need, Participant, PrivateNote
+from checkins.models import TalkAbout
 from notifications.models import Notification, Preferences, Reminder
 from records.models import CalendarFeed, new_feed_token
 
@@ -43,7 +44,8 @@ def account_delete(*, user: User, now: datetime.datetime | None = None) -> None:
     comments, signatures and events of the agreements they were part of belong to the other
     parties' history too (and answers and events cannot be removed at all), so they remain,
     shown as by "Former participant". Everything that was only theirs goes: their addresses,
-    password, two-factor keys, reminders, notifications, calendar link and private drafts.
+    password, two-factor keys, reminders, notifications, calendar link, private drafts, private
+    notes and "let's talk about this" marks.
     """
     now = now or timezone.now()
     user = User.objects.select_for_update().get(pk=user.pk)
@@ -59,6 +61,9 @@ def account_delete(*, user: User, now: datetime.datetime | None = None) -> None:
         carried_to__isnull=True,
         counter_proposals__isnull=True,
     ).delete()
+    # Their own notes and "let's talk about this" marks were theirs alone to keep or clear.
+    PrivateNote.objects.filter(author=user).delete()
+    TalkAbout.objects.filter(party=user).delete()
     Reminder.objects.filter(user=user).delete()
     Notification.objects.filter(user=user).delete()
     Preferences.objects.filter(user=user).delete()

@@ -210,3 +210,21 @@ def test_someone_who_signed_many_versions_leaves_them_as_they_were(
         bob.pk,
         carol.pk,
     }
+
+
+def test_their_private_notes_and_talk_marks_go_with_them(
+    client: Client, alice: User, bob: User
+) -> None:
+    from agreements.models import PrivateNote
+    from checkins.models import TalkAbout
+
+    agreement = start(alice, bob)
+    need = put_down(agreement, bob, "Tell me about your day")
+    PrivateNote.objects.create(need=need, author=alice, body="Only for me.")
+    PrivateNote.objects.create(need=need, author=bob, body="Bob's own.")
+    TalkAbout.objects.create(need=need, party=alice)
+
+    confirm(client, alice)
+
+    assert list(PrivateNote.objects.values_list("body", flat=True)) == ["Bob's own."]
+    assert not TalkAbout.objects.exists()

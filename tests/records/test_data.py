@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
+from agreements.models import PrivateNote
 from notifications.models import Notification, Preferences, Reason
 from tests.agreements.helpers import (
     answer,
@@ -59,6 +60,8 @@ def test_it_holds_everything_the_person_wrote(client: Client, alice: User, bob: 
     answer(theirs, alice, "accept", reason="ALICE-REASON")
     answer(mine, bob)
     comment(mine, alice, "ALICE-COMMENT")
+    PrivateNote.objects.create(need=theirs, author=alice, body="ALICE-PRIVATE")
+    PrivateNote.objects.create(need=theirs, author=bob, body="BOB-PRIVATE")
     seal(agreement, alice, bob)
     Preferences.for_user(alice.pk)
     Notification.objects.create(
@@ -80,6 +83,8 @@ def test_it_holds_everything_the_person_wrote(client: Client, alice: User, bob: 
     assert [s["version"] for s in data["signatures"]] == [1]
     assert [n["text"] for n in data["notifications"]] == ["ALICE-NOTE"]
     assert data["invitations_sent"][0]["email"] == "bob@example.com"
+    assert [n["body"] for n in data["private_notes"]] == ["ALICE-PRIVATE"]
+    assert "BOB-PRIVATE" not in body
 
 
 def test_drafts_are_the_persons_own_and_nobody_elses(
