@@ -190,3 +190,22 @@ def test_where_you_stand_shows_the_share_of_commitments_kept(
     )
 
     assert "Commitments kept, over the check-ins so far: 75%." in client.get(detail).text
+
+
+def test_a_hidden_counter_proposal_has_no_timeline_for_others(
+    client: Client, alice: User, bob: User, carol: User
+) -> None:
+    from tests.agreements.factories import AgreementFactory, answer, open_version, put_down
+
+    agreement = AgreementFactory.create(
+        creator=alice, parties=[bob, carol], title="Quietly", answer_independently=True
+    )
+    need = put_down(open_version(agreement), alice, "Call when you are late.")
+    answer(need, bob, "counter", counter_statement="Message instead of calling.")
+    counter = Need.objects.get(answers=need)
+    url = reverse("checkins:need-trust", args=[agreement.public_id, counter.pk])
+
+    client.force_login(alice)  # Carol has not answered yet: Bob's answer stays hidden
+    assert client.get(url).status_code == 404
+    client.force_login(bob)
+    assert client.get(url).status_code == 200
