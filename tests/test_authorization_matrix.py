@@ -26,6 +26,7 @@ from pytest_django import DjangoDbBlocker
 
 from accounts.models import User
 from agreements import services
+from agreements.models import Need
 from checkins.models import CheckIn
 from notifications import emails
 from notifications.models import Preferences
@@ -33,6 +34,7 @@ from records import services as records
 from records.models import CalendarFeed
 from tests.agreements.helpers import (
     add_facilitator,
+    answer,
     current,
     draft,
     invite,
@@ -40,6 +42,8 @@ from tests.agreements.helpers import (
     login_url,
     person,
     put_down,
+    renegotiate,
+    seal,
     start,
 )
 
@@ -212,9 +216,11 @@ MATRIX: dict[str, Row] = {
     "agreements:need-comment": action(parties=acts(), facilitator=acts()),
     "agreements:need-note": action(parties=acts()),  # each party's own private note
     "agreements:need-withdraw": action(parties=302, author=acts()),
-    "agreements:need-reopen": action(parties=302),  # refused: nothing to reopen
-    "agreements:need-drop": action(parties=302),  # refused: not agreed yet
-    "agreements:need-offer-again": action(parties=302),  # refused: never dropped
+    # A need agreed in version 1 and carried over: it belongs to every party.
+    "agreements:need-reopen": action(parties=acts()),
+    "agreements:need-drop": action(parties=acts()),
+    # A need of the author's declined in version 1: only they offer it again.
+    "agreements:need-offer-again": action(parties=302, author=acts()),
     # The author's draft: nobody else even sees it.
     "agreements:need-put-down": action(parties=404, author=acts()),
     "agreements:need-delete": action(parties=404, author=acts()),
@@ -290,6 +296,14 @@ def _build() -> World:
     dana, erin = person("Dana"), person("Erin")
     fran, gina = person("Fran"), person("Gina")
     ours = start(alice, bob, carol)
+    # Version 1, sealed: one need agreed (carried over into version 2), one declined.
+    answer(put_down(ours, alice, "Do the dishes on Sundays", to=[bob]), bob, "accept")
+    declined = put_down(ours, alice, "Call my mother every week", to=[bob])
+    answer(declined, bob, "decline", reason="Not every week")
+    seal(ours, alice, bob, carol)
+    renegotiate(ours, alice)
+    carried = Need.objects.get(version=current(ours), carried_from__isnull=False)
+    # Version 2, in negotiation: the need, addressed to Bob only, and the author's draft.
     need = put_down(ours, alice, SECRET, to=[bob])
     kept_back = draft(ours, alice, "A quiet hour on Sundays")
     invitation = invite(ours, dana.email)
@@ -324,6 +338,9 @@ def _build() -> World:
         "agreements:facilitator-end": {"pk": waiting.pk},
         "agreements:need-put-down": {"pk": kept_back.pk},
         "agreements:need-delete": {"pk": kept_back.pk},
+        "agreements:need-reopen": {"pk": carried.pk},
+        "agreements:need-drop": {"pk": carried.pk},
+        "agreements:need-offer-again": {"pk": declined.pk},
         "notifications:unsubscribe": {"token": emails.unsubscribe_token(bob, ["need_waiting"])},
         "records:calendar-feed": {"token": CalendarFeed.objects.get(user=bob).token},
     }
