@@ -1,5 +1,6 @@
 """The production configuration, checked the way an operator would run it."""
 
+import gzip
 import os
 import subprocess
 import sys
@@ -81,3 +82,15 @@ def test_healthz_answers(client: Client) -> None:
     response = client.get(reverse("healthz"))
     assert response.status_code == 200
     assert response.content == b"ok"
+
+
+@pytest.mark.django_db
+def test_pages_are_gzipped_for_browsers_that_accept_it(client: Client) -> None:
+    response = client.get(reverse("account_login"), headers={"Accept-Encoding": "gzip, br"})
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in response.headers["Vary"]
+    assert b"csrfmiddlewaretoken" in gzip.decompress(response.content)
+
+    plain = client.get(reverse("account_login"))
+    assert "Content-Encoding" not in plain.headers
+    assert b"csrfmiddlewaretoken" in plain.content

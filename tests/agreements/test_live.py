@@ -85,6 +85,23 @@ def test_outsiders_cannot_open_an_agreement_stream(
     assert hub.subscribers(carol.pk) == 0
 
 
+def test_the_stream_is_never_compressed(alice: User, hub: live.Hub) -> None:
+    """Pages are gzipped; each event must leave as it is written."""
+
+    async def scenario() -> tuple[str, str]:
+        client = AsyncClient()
+        await client.aforce_login(alice)
+        response = await client.get(reverse("agreements:live"), headers={"Accept-Encoding": "gzip"})
+        stream = response.streaming_content  # type: ignore[attr-defined]
+        seen = await _read_until(stream, "retry")
+        await _hang_up(stream)
+        return response.headers.get("Content-Encoding", ""), seen
+
+    encoding, seen = run(scenario)
+    assert encoding == ""
+    assert "retry" in seen
+
+
 def test_a_change_reaches_an_open_page(
     agreement: Agreement, alice: User, bob: User, hub: live.Hub
 ) -> None:
