@@ -54,7 +54,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Pages are about a tenth of their size gzipped. BREACH: see "Compression" in README.md.
+    # Pages are about a twentieth of their size gzipped. BREACH: see "Performance" in README.md.
     "config.middleware.GZipPagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
