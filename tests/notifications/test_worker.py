@@ -25,6 +25,7 @@ from notifications import services
 from notifications.models import Reason, Reminder
 from notifications.tasks import enqueue_sends, send_reminder
 from tests.agreements.factories import AgreementFactory, join_directly, open_version, put_down
+from tests.conftest import require
 from tests.notifications.conftest import MONDAY
 from tests.support.asgi_server import database_url
 from tests.support.smtp import SmtpServer
@@ -105,6 +106,7 @@ def test_a_due_reminder_is_sent_exactly_once(
 def test_a_send_task_run_twice_sends_once(
     waiting_reminder: Reminder, queue: str, smtp: SmtpServer, finished: list[str]
 ) -> None:
+    require(connection.vendor == "postgresql", "row locks and pg_stat_activity are PostgreSQL's")
     smtp.hold_next()
     when = (MONDAY + DAY).isoformat()
     with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, queues=[queue]):
