@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +19,8 @@ def _back(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
         target = reverse("checkins:list", args=[public_id])
-    return redirect(target)
+    # Never redirect(): it would take a `next` without a slash for a URL name to reverse.
+    return HttpResponseRedirect(target)
 
 
 @login_required
