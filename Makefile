@@ -45,6 +45,7 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+	$(VENV)/bin/bandit -c pyproject.toml -ll -q -r config accounts agreements notifications checkins records
 
 test: lint
 	$(PY) manage.py makemigrations --check --dry-run

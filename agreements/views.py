@@ -5,11 +5,13 @@ page that changed (a built-in template partial), rendered for the person who ask
 """
 
 import datetime
+import time
 from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -49,6 +51,10 @@ from agreements.services import NegotiationError
 from checkins import trust
 
 SESSION_DEFAULT_SPAN = datetime.timedelta(days=14)
+# Each invitation is an email from us to an address someone typed: a cap keeps an account from
+# turning Accord into a mailer. Sending and sending again both count.
+INVITATION_LIMIT = 20
+INVITATION_WINDOW = 60 * 60
 
 # Access -----------------------------------------------------------------------------------
 
@@ -341,12 +347,32 @@ def renegotiate(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespon
 # Invitations ------------------------------------------------------------------------------
 
 
+def _invitation_allowed(user: User) -> bool:
+    """A fixed window per person, counted in the cache (Redis in production)."""
+    key = f"agreements:invitations:{user.pk}:{int(time.time() // INVITATION_WINDOW)}"
+    cache.add(key, 0, INVITATION_WINDOW)
+    try:
+        return cache.incr(key) <= INVITATION_LIMIT
+    except ValueError:  # expired between add and incr
+        return True
+
+
+def _too_many_invitations(request: AuthenticatedHttpRequest) -> HttpResponse:
+    message = _(
+        "You have sent %(limit)d invitations in the last hour. Please wait a while before "
+        "sending more."
+    ) % {"limit": INVITATION_LIMIT}
+    return render(request, "429.html", {"message": message}, status=429)
+
+
 @login_required
 def invite(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     participant = party_for(request, public_id)
     agreement = participant.agreement
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if not _invitation_allowed(request.user):
+            return _too_many_invitations(request)
         try:
             services.invitation_create(
                 agreement=agreement,
@@ -373,6 +399,8 @@ def invitation_manage(
 ) -> HttpResponse:
     participant = party_for(request, public_id)
     invitation = get_object_or_404(Invitation, pk=pk, agreement=participant.agreement)
+    if action == "resend" and not _invitation_allowed(request.user):
+        return _too_many_invitations(request)
     rule = services.invitation_resend if action == "resend" else services.invitation_revoke
     try:
         rule(invitation=invitation, actor=request.user)
