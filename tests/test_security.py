@@ -110,7 +110,7 @@ def test_cookies_are_secure_httponly_and_lax_in_production(hana: User) -> None:
         csrf = response.cookies[settings.CSRF_COOKIE_NAME]
         assert csrf["secure"] is True
         assert csrf["samesite"] == "Lax"
-        # Not HttpOnly: htmx takes the token from hx-headers, yet nothing gains from hiding it.
+        # Not HttpOnly (Django's default): the token is in every page anyway, in hx-headers.
 
 
 # CSRF -------------------------------------------------------------------------------------
