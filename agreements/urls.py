@@ -4,7 +4,7 @@ from agreements import streams, views
 
 app_name = "agreements"
 
-A = "a/<str:public_id>/"
+A = "a/<token:public_id>/"
 NEED = A + "needs/<int:pk>/"
 
 urlpatterns = [

@@ -150,6 +150,8 @@ def check_in_submit(
         if verdict not in WEIGHT:
             raise NegotiationError(_("Choose kept, partly kept or missed for each commitment."))
         note = note.strip()
+        if "\x00" in note:
+            raise NegotiationError(_("A note cannot contain null characters."))
         if len(note) > NOTE_MAX:
             raise NegotiationError(
                 _("A note can be up to %(limit)s characters.") % {"limit": NOTE_MAX}

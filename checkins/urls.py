@@ -4,7 +4,7 @@ from checkins import views
 
 app_name = "checkins"
 
-A = "a/<str:public_id>/"
+A = "a/<token:public_id>/"
 
 urlpatterns = [
     path(A + "check-ins/", views.check_ins, name="list"),

@@ -1,8 +1,12 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from accounts import views as account_views
 from agreements import views as agreement_views
+from config.converters import TokenConverter
+
+# Before the apps' URL modules are included below, which use it.
+register_converter(TokenConverter, "token")
 
 urlpatterns = [
     path("", agreement_views.home, name="home"),
