@@ -347,7 +347,9 @@ def build(
         if version.state == Version.State.SUPERSEDED:
             history = history.filter(version=version)
         events = list(history.select_related("actor", "need").order_by("-pk")[:HISTORY_LENGTH])
-        signed_by = [s.party for s in version.signatures.select_related("party")]
+        signed_by = [
+            s.party for s in version.signatures.select_related("party").order_by("signed_at", "pk")
+        ]
         versions = list(agreement.versions.order_by("number"))
         is_current = versions[-1].pk == version.pk
         invitations = [
