@@ -89,17 +89,17 @@ def _open_due(schedule: Schedule, now: datetime.datetime) -> bool:
     latest = agreement.versions.order_by("-number").first()
     if latest is None or latest.state != Version.State.SEALED:
         return False  # in negotiation: nothing settled to check on
-    number = int((now - schedule.started_at) / schedule.period)
-    if number < 1:
+    periods = int((now - schedule.started_at) / schedule.period)
+    if periods < 1:
         return False
-    opens_at = schedule.opening(number)
+    opens_at = schedule.opening(periods)
     closes_at = opens_at + min(schedule.period, WINDOW)
     if now >= closes_at or CheckIn.objects.filter(agreement=agreement, opens_at=opens_at).exists():
         return False
-    number = (CheckIn.objects.filter(agreement=agreement).count()) + 1
+    # Numbered in the order they opened (periods nobody was asked about leave no gap).
     _check_in, created = CheckIn.objects.get_or_create(
         agreement=agreement,
-        number=number,
+        number=CheckIn.objects.filter(agreement=agreement).count() + 1,
         defaults={"version": latest, "opens_at": opens_at, "closes_at": closes_at},
     )
     if created:
@@ -107,18 +107,37 @@ def _open_due(schedule: Schedule, now: datetime.datetime) -> bool:
     return created
 
 
-def required(check_in: CheckIn) -> set[int]:
-    """Who has something to say in a check-in: the parties commitments were made to."""
-    return {need.author_id for need, _keeper in commitments(check_in.version)}
-
-
 def submitted(check_in: CheckIn) -> set[int]:
     return set(check_in.submissions.values_list("party_id", flat=True))
 
 
-def is_revealed(check_in: CheckIn, now: datetime.datetime) -> bool:
-    """Answers are shown together once everyone has checked in or the check-in has closed."""
-    return check_in.is_closed(now) or required(check_in) <= submitted(check_in)
+@dataclass
+class Progress:
+    """Where a set of check-ins stand: who has checked in, and the commitments of each version
+    checked on: one query for the submissions, and each version's commitments loaded once."""
+
+    done: dict[int, set[int]]
+    owed: dict[int, list[Commitment]]
+
+    @classmethod
+    def of(cls, check_ins: list[CheckIn]) -> "Progress":
+        done: dict[int, set[int]] = defaultdict(set)
+        submissions = Submission.objects.filter(check_in__in=check_ins)
+        for check_in_id, party_id in submissions.values_list("check_in_id", "party_id"):
+            done[check_in_id].add(party_id)
+        owed: dict[int, list[Commitment]] = {}
+        for check_in in check_ins:
+            if check_in.version_id not in owed:
+                owed[check_in.version_id] = commitments(check_in.version)
+        return cls(done, owed)
+
+    def authors(self, check_in: CheckIn) -> dict[int, User]:
+        """Who has something to say: the parties commitments were made to."""
+        return {need.author_id: need.author for need, _keeper in self.owed[check_in.version_id]}
+
+    def revealed(self, check_in: CheckIn, now: datetime.datetime) -> bool:
+        """Answers are shown together once everyone has checked in or the check-in closed."""
+        return check_in.is_closed(now) or set(self.authors(check_in)) <= self.done[check_in.pk]
 
 
 @transaction.atomic
@@ -221,25 +240,18 @@ def check_in_views(
         "need", "keeper", "rater"
     ):
         ratings[rating.check_in_id].append(rating)
-    done: dict[int, set[int]] = defaultdict(set)
-    for check_in_id, party_id in Submission.objects.filter(check_in__in=check_ins).values_list(
-        "check_in_id", "party_id"
-    ):
-        done[check_in_id].add(party_id)
-    by_version: dict[int, list[Commitment]] = {}
+    progress = Progress.of(check_ins)
     views = []
     for check_in in check_ins:
-        if check_in.version_id not in by_version:
-            by_version[check_in.version_id] = commitments(check_in.version)
-        owed = by_version[check_in.version_id]
-        authors = {need.author_id: need.author for need, _keeper in owed}
-        revealed = check_in.is_closed(now) or set(authors) <= done[check_in.pk]
+        owed = progress.owed[check_in.version_id]
+        authors = progress.authors(check_in)
+        revealed = progress.revealed(check_in, now)
         view = CheckInView(
             check_in=check_in,
             revealed=revealed,
             open=check_in.opens_at <= now < check_in.closes_at,
             required=sorted(authors.values(), key=lambda user: user.name),
-            submitted=done[check_in.pk],
+            submitted=progress.done[check_in.pk],
             mine=[r for r in ratings[check_in.pk] if r.rater_id == viewer.pk],
             shown=ratings[check_in.pk] if revealed else [],
         )

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from agreements.models import Agreement, Need
-from checkins.models import WEIGHT, CheckIn, Rating, Submission
-from checkins.services import commitments
+from checkins.models import WEIGHT, CheckIn, Rating
+from checkins.services import Progress
 
 WIDTH, HEIGHT = 420, 200
 LEFT, RIGHT, TOP, BOTTOM = 40, 28, 14, 36
@@ -41,19 +41,8 @@ def revealed_check_ins(agreement: Agreement, now: datetime.datetime) -> list[Che
         .select_related("version")
         .order_by("number")
     )
-    done: dict[int, set[int]] = defaultdict(set)
-    for check_in_id, party_id in Submission.objects.filter(check_in__in=check_ins).values_list(
-        "check_in_id", "party_id"
-    ):
-        done[check_in_id].add(party_id)
-    owed: dict[int, set[int]] = {}
-    revealed = []
-    for check_in in check_ins:
-        if check_in.version_id not in owed:
-            owed[check_in.version_id] = {n.author_id for n, _k in commitments(check_in.version)}
-        if check_in.is_closed(now) or owed[check_in.version_id] <= done[check_in.pk]:
-            revealed.append(check_in)
-    return revealed
+    progress = Progress.of(check_ins)
+    return [check_in for check_in in check_ins if progress.revealed(check_in, now)]
 
 
 def series(agreement: Agreement, now: datetime.datetime, need: Need | None = None) -> list[Point]:
