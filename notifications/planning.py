@@ -17,6 +17,7 @@ from agreements.models import (
     Need,
     NeedState,
     Participant,
+    Response,
     ReviewCadence,
     Signature,
     Version,
@@ -71,8 +72,6 @@ class Wanted:
 def waiting_pairs(version: Version) -> set[tuple[int, int]]:
     """(person, need) for every need put down for someone who has not answered its current
     wording, leaving out counter-proposals that are still hidden answers."""
-    from agreements.models import Response
-
     needs = Need.objects.filter(version=version, status=Need.Status.PUT_DOWN).exclude(
         answers_hidden("answers")
     )

@@ -107,11 +107,17 @@ def _notify(reminder: Reminder, user: User, now: datetime.datetime) -> None:
     )
 
 
-def _holds(reminder: Reminder, now: datetime.datetime) -> bool:
-    agreement = reminder.agreement
-    if reminder.user_id is not None and reminder.user is not None and not reminder.user.is_active:
+def _holds(
+    reminder: Reminder, now: datetime.datetime, known: dict[int, planning.Wanted] | None = None
+) -> bool:
+    """Whether the reason still holds; `known` keeps what each agreement calls for, so a digest
+    of many reminders asks once per agreement."""
+    if reminder.user is not None and not reminder.user.is_active:
         return False
-    return planning.wanted(agreement, now).holds(reminder)
+    known = {} if known is None else known
+    if reminder.agreement_id not in known:
+        known[reminder.agreement_id] = planning.wanted(reminder.agreement, now)
+    return known[reminder.agreement_id].holds(reminder)
 
 
 def _mark_sent(reminders: list[Reminder], now: datetime.datetime) -> None:
@@ -184,9 +190,10 @@ def _send_digest(
         .order_by("send_after", "pk")
     )
     batch, obsolete, off = [first], [], []
+    known: dict[int, planning.Wanted] = {}
     for reminder in others:
         mode = preferences.delivery(reminder.reason)
-        if not _holds(reminder, now):
+        if not _holds(reminder, now, known):
             obsolete.append(reminder.pk)
         elif mode == Delivery.OFF:
             off.append(reminder.pk)
