@@ -61,6 +61,8 @@ class NeedView:
     note_updated_at: datetime.datetime | None = None
 
     base_url: str = ""
+    # The card, rendered (agreements/cards.py): what it is made from, not part of it.
+    html: str = field(default="", metadata={"stamp": False})
 
     @property
     def dom_id(self) -> str:
@@ -146,11 +148,12 @@ class VersionView:
     def is_party(self) -> bool:
         return self.participant.is_party
 
+    @property
+    def items(self) -> list[NeedView]:
+        return [item for items in self.groups.values() for item in items]
+
     def item(self, need_id: int) -> NeedView | None:
-        return next(
-            (item for items in self.groups.values() for item in items if item.need.pk == need_id),
-            None,
-        )
+        return next((item for item in self.items if item.need.pk == need_id), None)
 
     @property
     def can_sign(self) -> bool:

@@ -23,7 +23,7 @@ from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefre
 from accounts.adapter import INVITATION_SESSION_KEY
 from accounts.http import AnyHttpRequest, AuthenticatedHttpRequest
 from accounts.models import User
-from agreements import negotiation, services, session
+from agreements import cards, negotiation, services, session
 from agreements.compare import compare
 from agreements.dashboard import waiting_for
 from agreements.forms import (
@@ -120,6 +120,7 @@ def _page(
         viewer=request.user,
         participant=participant,
     )
+    cards.render_cards(request, view, view.items)
     if "kept_share" not in extra:
         extra["kept_share"] = trust.kept_share_if_any(participant.agreement, timezone.now())
     if "respond_by_form" not in extra:
@@ -556,7 +557,10 @@ def _card(
     item = view.item(need.pk)
     if item is None:  # not on the page for this person (a hidden counter-proposal)
         return HttpResponse(status=204)
-    return render(request, "agreements/_need.html", {"view": view, "item": item, **extra})
+    if extra:  # a message for this person, this once: not a card to keep
+        return render(request, "agreements/_need.html", {"view": view, "item": item, **extra})
+    cards.render_cards(request, view, [item])
+    return HttpResponse(item.html)
 
 
 @login_required

@@ -1,0 +1,130 @@
+"""Need cards, rendered once per state and kept in the cache.
+
+A card is the bulk of an agreement page: 50 needs are about 50 cards and most of the time it
+takes to render the page. Between two changes a card comes out the same, so each one is cached
+under a fingerprint of everything it is rendered from: the need and every object the card shows
+(answers, comments, who has seen it, the viewer's own note…), the viewer and what they may do,
+the language, the time zone and the template's own source. Any change to any of these is a new
+fingerprint, hence a fresh render; nothing is ever invalidated by hand, and an old entry simply
+expires. The fingerprint is built from the card's data generically (every field of every object
+in it), so a field the card starts to show later is covered without anyone remembering to add it.
+
+The CSRF token is the one thing on a card that belongs to the browser rather than to the data:
+cards are rendered with a placeholder, which each response swaps for its own token.
+"""
+
+import dataclasses
+import datetime
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Model
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from django.template.loader import get_template
+from django.utils import timezone, translation
+from django.utils.safestring import SafeString
+
+from accounts.models import User
+from agreements.negotiation import NeedView, VersionView
+
+TEMPLATE = "agreements/_need.html"
+# Templates a card is rendered from: their source is part of every fingerprint, so a deploy
+# that changes them never serves a card rendered by the old ones.
+SOURCES = ("agreements/_need.html", "agreements/_respond_form.html")
+CSRF_PLACEHOLDER = "csrf-token-placeholder-4c1e"
+TIMEOUT = 24 * 60 * 60
+
+
+def _source_digest() -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    for name in SOURCES:
+        template = get_template(name).template  # type: ignore[attr-defined]
+        digest.update(template.source.encode())
+    return digest.hexdigest()
+
+
+_SOURCE_DIGEST: str | None = None
+
+
+def _sources() -> str:
+    """The templates' digest, once per process (templates are cached by Django in production;
+    in development, where they are reloaded, it is worked out each time)."""
+    global _SOURCE_DIGEST
+    if _SOURCE_DIGEST is None or settings.DEBUG:
+        _SOURCE_DIGEST = _source_digest()
+    return _SOURCE_DIGEST
+
+
+def _stamp(value: Any, out: list[Any], seen: set[int]) -> None:
+    """Flatten `value` into `out`: every field of every model instance in it (and of the objects
+    loaded with it, such as a need's author), dataclasses field by field, lists in order. An
+    instance met again (an answer's need is the card's need) is stamped once, by position."""
+    if isinstance(value, Model) and id(value) in seen:
+        out.append(("again", type(value).__name__, value.pk))
+    elif isinstance(value, User):
+        # A card shows a person by name, nothing else of their account (which changes at each
+        # login): stamping the whole row would make every card of theirs miss after one.
+        out.append(("User", value.pk, value.name))
+    elif isinstance(value, Model):
+        seen.add(id(value))
+        out.append(type(value).__name__)
+        # Every loaded field and annotation, by name (Django's own bookkeeping starts with _).
+        out.append([item for item in value.__dict__.items() if item[0][0] != "_"])
+        for related in value._state.fields_cache.values():
+            _stamp(related, out, seen)
+        out.append(")")
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            if f.metadata.get("stamp", True):
+                _stamp(getattr(value, f.name), out, seen)
+    elif isinstance(value, list | tuple):
+        out.append("[")
+        for element in value:
+            _stamp(element, out, seen)
+        out.append("]")
+    elif value is None or isinstance(value, str | int | float | bool | datetime.datetime):
+        out.append(value)
+    else:
+        raise TypeError(f"a card is rendered from a {type(value).__name__}: say how to stamp it")
+
+
+def fingerprint(view: VersionView, item: NeedView) -> str:
+    """What this card is rendered from, for this viewer, in one short string."""
+    out: list[Any] = [
+        _sources(),
+        translation.get_language(),
+        timezone.get_current_timezone_name(),
+        view.agreement.public_id,
+        view.viewer.pk,
+        view.is_party,
+        view.is_current,
+        view.version.is_open,
+    ]
+    _stamp(item, out, set())
+    return hashlib.blake2b(repr(out).encode(), digest_size=20).hexdigest()
+
+
+def render_cards(request: HttpRequest, view: VersionView, items: Iterable[NeedView]) -> None:
+    """Set `item.html` on each item: from the cache where the card is unchanged, rendered (and
+    kept) otherwise. One round trip to the cache to read, one to write what was missing."""
+    items = list(items)
+    keys = {item.need.pk: f"card:{fingerprint(view, item)}" for item in items}
+    found = cache.get_many(keys.values())
+    rendered: dict[str, str] = {}
+    template = get_template(TEMPLATE)
+    token = get_token(request)
+    for item in items:
+        key = keys[item.need.pk]
+        html = found.get(key)
+        if html is None:
+            context = {"view": view, "item": item, "csrf_token": CSRF_PLACEHOLDER}
+            # No request in the context: nothing of one browser's can end up in the cache.
+            html = rendered[key] = str(template.render(context))
+        # Rendered by our template, escaped there; only the token, ours too, goes in.
+        item.html = SafeString(html.replace(CSRF_PLACEHOLDER, token))
+    if rendered:
+        cache.set_many(rendered, TIMEOUT)

@@ -1,0 +1,199 @@
+"""Need cards come from the cache when nothing they show has changed (agreements/cards.py).
+
+The proof that the cache never shows something stale: a long run of random moves by three
+people, after each of which every page and card, as each person sees it, is the same served
+from the cache as rendered from scratch.
+"""
+
+import random
+import re
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.test import Client, override_settings
+
+from accounts.models import User
+from agreements import cards, services
+from agreements.models import Agreement, Need
+from agreements.services import NegotiationError
+from tests.agreements.helpers import HX, current, need_url, put_down, start, url
+
+pytestmark = pytest.mark.django_db
+
+NO_CACHE = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+
+
+def _same_html(page: str) -> str:
+    """A page without its CSRF tokens, which are masked afresh on every response."""
+    return TOKEN.sub('name="csrfmiddlewaretoken" value=""', page)
+
+
+def _fresh(client: Client, path: str) -> str:
+    with override_settings(CACHES=NO_CACHE):
+        return _same_html(client.get(path, headers=HX).content.decode())
+
+
+def _served(client: Client, path: str) -> str:
+    return _same_html(client.get(path, headers=HX).content.decode())
+
+
+MOVES = ["put down", "draft", "put down draft", "answer", "comment", "reword", "withdraw", "note",
+         "visit", "rename", "language", "time zone"]  # fmt: skip
+
+
+class Moves:
+    """Every kind of move that changes what a card shows, made through the rules."""
+
+    def __init__(self, agreement: Agreement, people: list[User], rng: random.Random) -> None:
+        self.agreement = agreement
+        self.people = people
+        self.rng = rng
+        self.count = 0
+
+    def needs(self, **filters: object) -> list[Need]:
+        return list(Need.objects.filter(version=current(self.agreement), **filters).order_by("pk"))
+
+    def make(self, move: str, clients: dict[int, Client]) -> bool:
+        """Make the move, by someone the rules let make it; False when there was nothing to
+        make it on."""
+        rng, who = self.rng, self.rng.choice(self.people)
+        others = [p for p in self.people if p != who]
+        live = self.needs(status=Need.Status.PUT_DOWN)
+        self.count += 1
+        n = self.count
+        if move == "put down":
+            put_down(self.agreement, who, f"Need {n}", to=rng.sample(others, rng.randint(1, 2)))
+        elif move == "draft":
+            services.need_draft(version=current(self.agreement), author=who, statement=f"D{n}")
+        elif move == "put down draft":
+            drafts = self.needs(status=Need.Status.DRAFT)
+            if not drafts:
+                return False
+            need = rng.choice(drafts)
+            services.need_put_down(need=need, actor=need.author)
+        elif move == "answer":
+            open_to = [(need, u) for need in live for u in need.addressees.all()]
+            if not open_to:
+                return False
+            need, party = rng.choice(open_to)
+            how = rng.choice(["accept", "decline", "counter"])
+            services.need_respond(
+                need=need,
+                party=party,
+                answer=how,
+                reason=rng.choice(["", f"Because {n}"]),
+                counter_statement=f"Instead {n}" if how == "counter" else "",
+            )
+        elif move in ("reword", "withdraw", "comment", "note"):
+            if not live:
+                return False
+            # Rewording and withdrawing are for needs still open; the rules say so.
+            unanswered = [need for need in live if need.state == "open"]
+            need = rng.choice(unanswered if move in ("reword", "withdraw") and unanswered else live)
+            if move == "reword":
+                services.need_edit(need=need, actor=need.author, statement=f"Reworded {n}")
+            elif move == "withdraw":
+                services.need_withdraw(need=need, actor=need.author)
+            elif move == "comment":
+                services.need_comment(need=need, author=who, body=f"Comment {n}")
+            else:
+                services.private_note_save(need=need, author=who, body=rng.choice(["", f"N{n}"]))
+        elif move == "visit":  # a full page load: "seen by" and "new since your last visit"
+            assert clients[who.pk].get(url("detail", self.agreement)).status_code == 200
+        elif move == "rename":
+            who.display_name = f"{who.email.split('@')[0].title()} {n}"
+            who.save(update_fields=["display_name"])
+        elif move == "language":
+            who.language = rng.choice(["en", "de", "fr"])
+            who.save(update_fields=["language"])
+        elif move == "time zone":
+            who.time_zone = rng.choice(["UTC", "Asia/Tokyo", "America/Denver"])
+            who.save(update_fields=["time_zone"])
+        return True
+
+
+@pytest.mark.parametrize("independently", [False, True], ids=["open answers", "hidden answers"])
+def test_a_cached_page_is_always_the_page_rendered_afresh(
+    alice: User, bob: User, carol: User, independently: bool
+) -> None:
+    agreement = start(alice, bob, carol, answer_independently=independently)
+    people = [alice, bob, carol]
+    clients = {}
+    for person in people:
+        clients[person.pk] = Client()
+        clients[person.pk].force_login(person)
+    moves = Moves(agreement, people, random.Random(f"cards-{independently}"))
+    page = url("detail", agreement)
+    made: set[str] = set()
+    # Every kind of move three times over, in a random order; new needs and answers twice as often.
+    sequence = (MOVES + ["put down", "answer"]) * 3
+    moves.rng.shuffle(sequence)
+    for move in sequence:
+        try:
+            if not moves.make(move, clients):
+                continue
+        except NegotiationError:
+            continue  # a move the rules refuse (withdrawing an answered need…) changes nothing
+        made.add(move)
+        for person in people:
+            client = clients[person.pk]
+            served = _served(client, page)
+            assert served == _fresh(client, page), f"{person.name}'s page after moves {made}"
+        for need in moves.rng.sample(moves.needs(), min(1, len(moves.needs()))):
+            for person in people:
+                client = clients[person.pk]
+                card = need_url("card", need)
+                if client.get(card, headers=HX).status_code == 200:  # not someone else's draft
+                    assert _served(client, card) == _fresh(client, card)
+    # The run covered every kind of move, and the cache was used (not just filled).
+    assert made == set(MOVES)
+    assert any(key.startswith("card:") for key in _cached_keys())
+
+
+def _cached_keys() -> list[str]:
+    """The keys of the cards in the cache (Redis when configured, else this process's memory)."""
+    prefix = cache.make_key("")
+    if settings.REDIS_URL:
+        redis = cache._cache.get_client(write=False)  # type: ignore[attr-defined]
+        keys = [k.decode() for k in redis.scan_iter(f"{prefix}card:*")]
+    else:
+        keys = list(cache._cache)  # type: ignore[attr-defined]
+    return [k.removeprefix(prefix) for k in keys if k.startswith(f"{prefix}card:")]
+
+
+def test_a_card_changes_as_soon_as_what_it_shows_does(
+    client: Client, alice: User, bob: User
+) -> None:
+    need = put_down(start(alice, bob), alice, "Call when you land")
+    client.force_login(bob)
+    path = need_url("card", need)
+    assert "Comment 1" not in client.get(path, headers=HX).content.decode()
+    services.need_comment(need=need, author=alice, body="Comment 1")
+    assert "Comment 1" in client.get(path, headers=HX).content.decode()
+    alice.display_name = "Alicia"
+    alice.save(update_fields=["display_name"])
+    assert "Put down by Alicia" in client.get(path, headers=HX).content.decode()
+
+
+def test_each_browser_gets_its_own_csrf_token_in_cached_cards(alice: User, bob: User) -> None:
+    need = put_down(start(alice, bob), alice, "Call when you land")
+    phone, laptop = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    for browser in (phone, laptop):
+        browser.force_login(bob)
+    tokens = []
+    for n, browser in enumerate((phone, laptop)):
+        # The phone's visit renders the card; the laptop's takes it from the cache.
+        assert bool(_cached_keys()) == (browser is laptop)
+        page = browser.get(url("detail", need.version.agreement)).content.decode()
+        assert cards.CSRF_PLACEHOLDER not in page
+        form = page[page.index(f'action="{need_url("comment", need)}"') :]
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)
+        assert token is not None
+        tokens.append(token.group(1))
+        form_data = {"body": f"From browser {n}", "csrfmiddlewaretoken": token[1]}
+        posted = browser.post(need_url("comment", need), form_data)
+        assert posted.status_code == 302, posted.status_code
+    assert tokens[0] != tokens[1]
+    assert need.comments.count() == 2
