@@ -219,10 +219,15 @@ def _waiting_page(request: AuthenticatedHttpRequest, participant: Participant) -
 @login_required
 def agreement_detail(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     participant = place_for(request, public_id)
+    waiting_page = request.htmx and "waiting" in request.GET  # it asks whether to reload
     if participant.is_waiting:
+        if waiting_page:
+            return HttpResponse(status=204)  # still waiting: the page stays as it is
         if request.htmx:
             return HttpResponseClientRefresh()
         return _waiting_page(request, participant)
+    if waiting_page:
+        return HttpResponseClientRefresh()  # every party agreed: the agreement opens
     version = negotiation.current_version(participant.agreement)
     shown = f"{version.number}-{version.state}"
     if request.htmx and request.GET.get("shown", shown) != shown:

@@ -188,6 +188,23 @@ def test_the_last_party_to_agree_leaving_lets_the_facilitator_in(
     assert Participant.objects.get(pk=waiting.pk).access_from is not None
 
 
+def test_the_waiting_page_opens_the_agreement_once_every_party_agreed(
+    client: Client, agreement: Agreement, bob: User, waiting: Participant, dana: User
+) -> None:
+    client.force_login(dana)
+    page = html(client.get(detail_url(agreement)))
+    asks = f'hx-get="{detail_url(agreement)}?waiting" hx-trigger="sse:waiting"'
+    assert asks in page
+    # Something else changed while Dana waits: the page stays as it is, and shows nothing.
+    still = client.get(f"{detail_url(agreement)}?waiting", headers=HX)
+    assert (still.status_code, still.content, still.get("HX-Refresh")) == (204, b"", None)
+    services.facilitator_consent(facilitator=waiting, party=bob)
+    opened = client.get(f"{detail_url(agreement)}?waiting", headers=HX)
+    assert opened.status_code == 200
+    assert opened["HX-Refresh"] == "true"
+    assert "Waiting for" not in text(client.get(detail_url(agreement)))
+
+
 def test_a_party_joining_while_a_facilitator_waits_must_agree_too(
     agreement: Agreement, bob: User, carol: User, waiting: Participant
 ) -> None:
