@@ -18,7 +18,7 @@ from pytest_django.fixtures import Settings
 
 from accounts.models import User
 from agreements.models import Agreement, Invitation
-from agreements.views import INVITATION_LIMIT
+from agreements.views.invitations import INVITATION_LIMIT
 from tests import test_authorization_matrix as matrix
 from tests.accounts.factories import PASSWORD
 from tests.agreements.helpers import invite, person, start

@@ -1,0 +1,253 @@
+"""The agreement page and what is done to it as a whole: its versions, signing, the date to
+answer by, renegotiating, leaving.
+
+Every action is a plain form POST that redirects; with htmx it answers with the region of the
+page that changed (a built-in template partial), rendered for the person who asked.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
+
+from accounts.http import AuthenticatedHttpRequest
+from agreements import cards, negotiation, services
+from agreements.compare import compare
+from agreements.forms import AgreementForm, CompareForm, RenegotiateForm, RespondByForm
+from agreements.models import Need, Participant, Version
+from agreements.services import NegotiationError
+from agreements.views.access import participant_for, party_for, place_for
+from checkins import trust
+
+
+def render_page(
+    request: AuthenticatedHttpRequest,
+    participant: Participant,
+    version: Version,
+    *,
+    region: str = "",
+    status: int = 200,
+    **extra: Any,
+) -> HttpResponse:
+    view = negotiation.build(
+        agreement=participant.agreement,
+        version=version,
+        viewer=request.user,
+        participant=participant,
+    )
+    cards.render_cards(request, view, view.items)
+    if "kept_share" not in extra:
+        extra["kept_share"] = trust.kept_share_if_any(participant.agreement, timezone.now())
+    if "respond_by_form" not in extra:
+        shown = timezone.localdate(version.respond_by) if version.respond_by else None
+        extra["respond_by_form"] = RespondByForm(initial={"respond_by": shown})
+    template = "agreements/detail.html" + (f"#{region}" if region else "")
+    return render(request, template, {"view": view, **extra}, status=status)
+
+
+def after_action(
+    request: AuthenticatedHttpRequest,
+    participant: Participant,
+    version: Version,
+    *,
+    anchor: str = "",
+    error: str = "",
+) -> HttpResponse:
+    """htmx: the negotiation region, fresh. Without JavaScript: back to the page."""
+    if request.htmx:
+        return render_page(request, participant, version, region="negotiation", error=error)
+    if error:
+        messages.error(request, error)
+    url = reverse("agreements:detail", args=[participant.agreement.public_id])
+    if version.number != negotiation.current_version(participant.agreement).number:
+        url = reverse("agreements:version", args=[participant.agreement.public_id, version.number])
+    return redirect(f"{url}#{anchor}" if anchor else url)
+
+
+def act_on(
+    request: AuthenticatedHttpRequest,
+    participant: Participant,
+    need: Need,
+    rule: Callable[[], object],
+) -> HttpResponse:
+    try:
+        rule()
+    except NegotiationError as error:
+        return after_action(request, participant, need.version, error=error.message)
+    return after_action(request, participant, need.version, anchor=f"need-{need.pk}")
+
+
+@login_required
+def agreement_new(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = AgreementForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            agreement = services.agreement_create(creator=request.user, **form.cleaned_data)
+        except NegotiationError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Your agreement is started. Invite the others to it."))
+            return redirect("agreements:detail", agreement.public_id)
+    return render(request, "agreements/agreement_new.html", {"form": form})
+
+
+def _mark_visit(participant: Participant) -> None:
+    """Remember this visit, so the next one can mark what is new since."""
+    now = timezone.now()
+    Participant.objects.filter(pk=participant.pk).update(
+        previous_seen_at=participant.last_seen_at, last_seen_at=now
+    )
+    participant.previous_seen_at, participant.last_seen_at = participant.last_seen_at, now
+
+
+def _waiting_page(request: AuthenticatedHttpRequest, participant: Participant) -> HttpResponse:
+    """What a facilitator sees until every party has agreed: who they wait for, nothing else."""
+    agreed = set(participant.consents.values_list("party_id", flat=True))
+    parties = Participant.objects.parties().filter(agreement=participant.agreement)
+    waiting_on = [p.user.name for p in parties.select_related("user") if p.user_id not in agreed]
+    context = {"agreement": participant.agreement, "waiting_on": waiting_on}
+    return render(request, "agreements/facilitator_waiting.html", context)
+
+
+@login_required
+def agreement_detail(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    participant = place_for(request, public_id)
+    waiting_page = request.htmx and "waiting" in request.GET  # it asks whether to reload
+    if participant.is_waiting:
+        if waiting_page:
+            return HttpResponse(status=204)  # still waiting: the page stays as it is
+        if request.htmx:
+            return HttpResponseClientRefresh()
+        return _waiting_page(request, participant)
+    if waiting_page:
+        return HttpResponseClientRefresh()  # every party agreed: the agreement opens
+    version = negotiation.current_version(participant.agreement)
+    shown = f"{version.number}-{version.state}"
+    if request.htmx and request.GET.get("shown", shown) != shown:
+        return HttpResponseClientRefresh()  # a new version opened: the whole page changes
+    if not request.htmx:
+        _mark_visit(participant)
+    return render_page(request, participant, version, region="negotiation" if request.htmx else "")
+
+
+@login_required
+def version_detail(request: AuthenticatedHttpRequest, public_id: str, number: int) -> HttpResponse:
+    participant = participant_for(request, public_id)
+    version = get_object_or_404(Version, agreement=participant.agreement, number=number)
+    return render_page(request, participant, version, region="negotiation" if request.htmx else "")
+
+
+@login_required
+def version_list(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    participant = participant_for(request, public_id)
+    versions = participant.agreement.versions.select_related("opened_by").order_by("-number")
+    context = {"agreement": participant.agreement, "versions": versions}
+    return render(request, "agreements/versions.html", context)
+
+
+@login_required
+def version_compare(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    participant = participant_for(request, public_id)
+    agreement = participant.agreement
+    versions = list(agreement.versions.order_by("number"))
+    latest = versions[-1].number
+    form = CompareForm(request.GET or {"base": max(latest - 1, 1), "other": latest})
+    rows = None
+    if form.is_valid():
+        by_number = {v.number: v for v in versions}
+        base = by_number.get(form.cleaned_data["base"])
+        other = by_number.get(form.cleaned_data["other"])
+        if base is None or other is None:
+            form.add_error(None, _("Choose two versions of this agreement."))
+        else:
+            rows = compare(agreement, base, other)
+    context = {"agreement": agreement, "versions": versions, "form": form, "rows": rows}
+    return render(request, "agreements/compare.html", context)
+
+
+@login_required
+def leave(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    participant = place_for(request, public_id)  # a waiting facilitator may leave too
+    if request.method == "POST":
+        services.agreement_leave(agreement=participant.agreement, user=request.user)
+        messages.success(
+            request, _("You have left “%(title)s”.") % {"title": participant.agreement}
+        )
+        if request.htmx:
+            return HttpResponseClientRedirect(reverse("home"))
+        return redirect("home")
+    return render(request, "agreements/leave.html", {"agreement": participant.agreement})
+
+
+@login_required
+@require_POST
+def sign(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    participant = party_for(request, public_id)
+    version = negotiation.current_version(participant.agreement)
+    try:
+        version = services.version_sign(version=version, party=request.user)  # maybe sealed now
+    except NegotiationError as error:
+        return after_action(request, participant, version, error=error.message)
+    response = after_action(request, participant, version, anchor="signatures")
+    if request.htmx and not version.is_open:
+        # Sealed by this signature: the header (its state, "Add a need") changes too, not only
+        # the negotiation region, so htmx reloads the whole page.
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+def respond_by(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    """Ask for answers by a date, or stop asking. Nothing is decided when the date passes."""
+    participant = participant_for(request, public_id)
+    if request.method != "POST":
+        return redirect("agreements:detail", public_id)
+    version = negotiation.current_version(participant.agreement)
+    if not participant.is_party:
+        refusal = _("Only the parties to this agreement can ask for answers by a date.")
+        return after_action(request, participant, version, error=refusal)
+    if not version.is_open:
+        refusal = _("This version is no longer negotiated: there is nothing left to answer.")
+        return after_action(request, participant, version, error=refusal)
+    form = RespondByForm(request.POST)
+    if form.is_valid():
+        try:
+            version = services.version_set_respond_by(
+                version=version, party=request.user, respond_by=form.respond_by_moment()
+            )
+        except NegotiationError as error:
+            form.add_error("respond_by", error.message)
+        else:
+            return after_action(request, participant, version, anchor="respond-by")
+    # The form again, its error next to the field (htmx swaps only what answers 200).
+    status = 200 if request.htmx else 400
+    region = "negotiation" if request.htmx else ""
+    return render_page(
+        request, participant, version, region=region, status=status, respond_by_form=form
+    )
+
+
+@login_required
+def renegotiate(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    participant = party_for(request, public_id)
+    form = RenegotiateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.version_renegotiate(
+                agreement=participant.agreement, party=request.user, **form.cleaned_data
+            )
+        except NegotiationError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("A new version is open. Agreed needs came along."))
+            return redirect("agreements:detail", public_id)
+    context = {"agreement": participant.agreement, "form": form}
+    return render(request, "agreements/renegotiate.html", context)

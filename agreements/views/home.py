@@ -1,0 +1,24 @@
+"""The home page: what Accord is, or for someone signed in, what waits on them."""
+
+from django.http import HttpResponse
+from django.shortcuts import render
+
+from accounts.http import AnyHttpRequest
+from accounts.models import User
+from agreements.dashboard import waiting_for
+
+
+def home(request: AnyHttpRequest) -> HttpResponse:
+    """Visitors see what Accord is; signed-in people see what waits on them."""
+    if not request.user.is_authenticated:
+        return render(request, "home.html")
+    assert isinstance(request.user, User)
+    waiting = waiting_for(request.user)  # the same count as the navigation shows
+    context = {
+        "waiting_count": waiting.count,
+        "to_answer": waiting.to_answer,
+        "to_sign": waiting.to_sign,
+        "invitations": waiting.invitations,
+        "rows": waiting.rows,
+    }
+    return render(request, "agreements/dashboard.html", context)

@@ -1,0 +1,110 @@
+"""Inviting people into an agreement, and the invitation link they open."""
+
+import time
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.adapter import INVITATION_SESSION_KEY
+from accounts.http import AnyHttpRequest, AuthenticatedHttpRequest
+from accounts.models import User
+from agreements import services
+from agreements.forms import InviteForm
+from agreements.models import Invitation
+from agreements.services import NegotiationError
+from agreements.views.access import party_for
+
+# Each invitation is an email from us to an address someone typed: a cap keeps an account from
+# turning Accord into a mailer. Sending and sending again both count.
+INVITATION_LIMIT = 20
+INVITATION_WINDOW = 60 * 60
+
+
+def _invitation_allowed(user: User) -> bool:
+    """A fixed window per person, counted in the cache (Redis in production)."""
+    key = f"agreements:invitations:{user.pk}:{int(time.time() // INVITATION_WINDOW)}"
+    cache.add(key, 0, INVITATION_WINDOW)
+    try:
+        return cache.incr(key) <= INVITATION_LIMIT
+    except ValueError:  # expired between add and incr
+        return True
+
+
+def _too_many_invitations(request: AuthenticatedHttpRequest) -> HttpResponse:
+    message = _(
+        "You have sent %(limit)d invitations in the last hour. Please wait a while before "
+        "sending more."
+    ) % {"limit": INVITATION_LIMIT}
+    return render(request, "429.html", {"message": message}, status=429)
+
+
+@login_required
+def invite(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    participant = party_for(request, public_id)
+    agreement = participant.agreement
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not _invitation_allowed(request.user):
+            return _too_many_invitations(request)
+        try:
+            services.invitation_create(
+                agreement=agreement,
+                inviter=request.user,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+            )
+        except NegotiationError as error:
+            form.add_error("email", error.message)
+        else:
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
+            )
+            return redirect("agreements:invite", public_id)
+    invitations = agreement.invitations.select_related("invited_by", "accepted_by")
+    context = {"agreement": agreement, "form": form, "invitations": invitations}
+    return render(request, "agreements/invite.html", context)
+
+
+@login_required
+@require_POST
+def invitation_manage(
+    request: AuthenticatedHttpRequest, public_id: str, pk: int, action: str
+) -> HttpResponse:
+    participant = party_for(request, public_id)
+    invitation = get_object_or_404(Invitation, pk=pk, agreement=participant.agreement)
+    if action == "resend" and not _invitation_allowed(request.user):
+        return _too_many_invitations(request)
+    rule = services.invitation_resend if action == "resend" else services.invitation_revoke
+    try:
+        rule(invitation=invitation, actor=request.user)
+    except NegotiationError as error:
+        messages.error(request, error.message)
+    else:
+        done = _("Invitation sent again.") if action == "resend" else _("Invitation withdrawn.")
+        messages.success(request, done)
+    return redirect("agreements:invite", public_id)
+
+
+def invitation(request: AnyHttpRequest, token: str) -> HttpResponse:
+    """Where an invitation link lands, signed in or not."""
+    try:
+        found = services.invitation_from_token(token)
+    except NegotiationError as error:
+        return render(request, "agreements/invitation.html", {"error": error.message}, status=400)
+    if request.method == "POST" and request.user.is_authenticated:
+        assert isinstance(request.user, User)
+        try:
+            services.invitation_accept(token=token, user=request.user)
+        except NegotiationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Welcome to “%(title)s”.") % {"title": found.agreement})
+        return redirect("agreements:detail", found.agreement.public_id)
+    if not request.user.is_authenticated:
+        request.session[INVITATION_SESSION_KEY] = token  # back here after sign-up or login
+    return render(request, "agreements/invitation.html", {"invitation": found, "token": token})

@@ -1,0 +1,261 @@
+"""One need: put it down, answer it, comment on it, keep a private note on it, and its card."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.http import AuthenticatedHttpRequest
+from accounts.models import User
+from agreements import cards, negotiation, services
+from agreements.forms import (
+    CommentForm,
+    NeedForm,
+    NeedWithAddresseesForm,
+    PrivateNoteForm,
+    PutDownForm,
+    RespondForm,
+)
+from agreements.library import BY_SLUG, suggestions_for
+from agreements.models import Need, Participant
+from agreements.services import NegotiationError
+from agreements.views.access import need_for, participant_for, party_for
+from agreements.views.agreement import act_on, after_action
+
+
+def _others(participant: Participant) -> list[User]:
+    return [
+        p.user
+        for p in Participant.objects.parties()
+        .filter(agreement=participant.agreement)
+        .exclude(user=participant.user)
+        .select_related("user")
+    ]
+
+
+@login_required
+def need_new(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    participant = party_for(request, public_id)
+    agreement = participant.agreement
+    version = negotiation.current_version(agreement)
+    others = _others(participant)
+    suggestion = BY_SLUG.get(request.GET.get("suggestion", ""))
+    initial = (
+        {
+            "statement": suggestion.statement,
+            "looks_like": suggestion.looks_like,
+            "category": suggestion.category,
+        }
+        if suggestion
+        else {}
+    )
+    form = NeedWithAddresseesForm(request.POST or None, initial=initial, others=others)
+    if request.method == "POST" and form.is_valid():
+        try:
+            need = services.need_draft(
+                version=version,
+                author=request.user,
+                statement=form.cleaned_data["statement"],
+                looks_like=form.cleaned_data["looks_like"],
+                category=form.cleaned_data["category"],
+            )
+        except NegotiationError as error:
+            form.add_error(None, error.message)
+        else:
+            if "put_down" in request.POST:
+                try:
+                    services.need_put_down(
+                        need=need, actor=request.user, addressee_ids=form.addressee_ids()
+                    )
+                except NegotiationError as error:
+                    # The draft is kept; back on the page, so submitting again cannot copy it.
+                    messages.error(request, error.message)
+            return redirect(reverse("agreements:detail", args=[public_id]) + f"#need-{need.pk}")
+    context = {
+        "agreement": agreement,
+        "version": version,
+        "form": form,
+        "others": others,
+        "suggestions": suggestions_for(agreement.kind),
+    }
+    return render(request, "agreements/need_form.html", context)
+
+
+@login_required
+def need_card(request: AuthenticatedHttpRequest, public_id: str, pk: int) -> HttpResponse:
+    """One need's card, fresh: what a page asks for when the live stream says it changed."""
+    participant = participant_for(request, public_id)
+    return _card(request, participant, need_for(participant, pk))
+
+
+def _card(
+    request: AuthenticatedHttpRequest, participant: Participant, need: Need, **extra: Any
+) -> HttpResponse:
+    view = negotiation.build(
+        agreement=participant.agreement,
+        version=need.version,
+        viewer=request.user,
+        participant=participant,
+        only=need.pk,
+    )
+    item = view.item(need.pk)
+    if item is None:  # not on the page for this person (a hidden counter-proposal)
+        return HttpResponse(status=204)
+    if extra:  # a message for this person, this once: not a card to keep
+        return render(request, "agreements/_need.html", {"view": view, "item": item, **extra})
+    cards.render_cards(request, view, [item])
+    return HttpResponse(item.html)
+
+
+@login_required
+@require_POST
+def need_note(request: AuthenticatedHttpRequest, public_id: str, pk: int) -> HttpResponse:
+    """Keep a private note on a need: only its author ever sees it, and nobody is told."""
+    participant = party_for(request, public_id)
+    need = need_for(participant, pk)
+    form = PrivateNoteForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            services.private_note_save(
+                need=need, author=request.user, body=form.cleaned_data["body"]
+            )
+        except NegotiationError as refusal:
+            error = refusal.message
+    else:
+        error = " ".join(str(e) for e in form.errors.get("body", []))
+    if request.htmx:
+        return _card(request, participant, need, note_error=error, note_saved=not error)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("Your private note is saved. Only you can see it."))
+    return redirect(reverse("agreements:detail", args=[public_id]) + f"#need-{need.pk}")
+
+
+@login_required
+def need_edit(request: AuthenticatedHttpRequest, public_id: str, pk: int) -> HttpResponse:
+    participant = party_for(request, public_id)
+    need = need_for(participant, pk)
+    initial = {
+        "statement": need.statement,
+        "looks_like": need.looks_like,
+        "category": need.category,
+    }
+    form = NeedForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.need_edit(need=need, actor=request.user, **form.cleaned_data)
+        except NegotiationError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(reverse("agreements:detail", args=[public_id]) + f"#need-{need.pk}")
+    context = {"agreement": participant.agreement, "need": need, "form": form}
+    return render(request, "agreements/need_form.html", context)
+
+
+@login_required
+@require_POST
+def need_put_down(request: AuthenticatedHttpRequest, public_id: str, pk: int) -> HttpResponse:
+    participant = party_for(request, public_id)
+    need = need_for(participant, pk)
+    form = PutDownForm(request.POST, others=_others(participant))
+    if not form.is_valid():
+        return after_action(
+            request, participant, need.version, error=_("Choose who to put it down for.")
+        )
+    return act_on(
+        request,
+        participant,
+        need,
+        lambda: services.need_put_down(
+            need=need, actor=request.user, addressee_ids=form.addressee_ids()
+        ),
+    )
+
+
+NEED_ACTIONS: dict[str, Callable[..., object]] = {
+    "withdraw": services.need_withdraw,
+    "reopen": services.need_reopen,
+    "drop": services.need_drop,
+    "offer-again": services.need_offer_again,
+}
+
+
+@login_required
+@require_POST
+def need_action(
+    request: AuthenticatedHttpRequest, public_id: str, pk: int, action: str
+) -> HttpResponse:
+    """Withdraw, reopen, drop or offer again: one click, no input."""
+    participant = party_for(request, public_id)
+    need = need_for(participant, pk)
+    if action == "delete":
+        try:
+            services.need_delete_draft(need=need, actor=request.user)
+        except NegotiationError as error:  # not a draft of yours: say so, not a 500
+            return after_action(request, participant, need.version, error=error.message)
+        return after_action(request, participant, need.version)
+    rule = NEED_ACTIONS[action]
+    return act_on(request, participant, need, lambda: rule(need=need, actor=request.user))
+
+
+@login_required
+def need_respond(request: AuthenticatedHttpRequest, public_id: str, pk: int) -> HttpResponse:
+    participant = party_for(request, public_id)
+    need = need_for(participant, pk)
+    if request.method != "POST":
+        view = negotiation.build(
+            agreement=participant.agreement,
+            version=need.version,
+            viewer=request.user,
+            participant=participant,
+        )
+        item = view.item(need.pk)
+        if item is None or not item.can_answer:
+            raise Http404
+        return render(request, "agreements/respond.html", {"view": view, "item": item})
+    form = RespondForm(request.POST)
+    if not form.is_valid():
+        errors = " ".join(str(e) for field in form.errors.values() for e in field)
+        return after_action(request, participant, need.version, error=errors)
+    data = form.cleaned_data
+    return act_on(
+        request,
+        participant,
+        need,
+        lambda: services.need_respond(
+            need=need,
+            party=request.user,
+            answer=data["answer"],
+            reason=data["reason"],
+            counter_statement=data["statement"],
+            counter_looks_like=data["looks_like"],
+        ),
+    )
+
+
+@login_required
+@require_POST
+def need_comment(request: AuthenticatedHttpRequest, public_id: str, pk: int) -> HttpResponse:
+    participant = participant_for(request, public_id)  # a facilitator may comment too
+    need = need_for(participant, pk)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        errors = " ".join(str(e) for e in form.errors.get("body", []))
+        return after_action(request, participant, need.version, error=errors)
+    return act_on(
+        request,
+        participant,
+        need,
+        lambda: services.need_comment(
+            need=need, author=request.user, body=form.cleaned_data["body"]
+        ),
+    )
