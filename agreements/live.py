@@ -13,6 +13,7 @@ page open right now) is kept the same way: a Redis sorted set, or a dict in this
 import asyncio
 import contextlib
 import json
+import logging
 import threading
 import time
 import uuid
@@ -25,17 +26,24 @@ from typing import Any, Protocol
 import redis
 import redis.asyncio as aioredis
 from django.conf import settings
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+
+logger = logging.getLogger(__name__)
 
 KEEPALIVE_SECONDS = 15.0
 PRESENCE_TTL_SECONDS = 45.0
+# A stream that lost Redis subscribes again after this long, doubling up to the second figure.
+RESUBSCRIBE_SECONDS = (0.25, 4.0)
 
 
 @dataclass(frozen=True)
 class Message:
     agreement: str  # public id
     event: int  # Event.pk: also the SSE id, so a reconnecting browser says what it last saw
-    # "changed", "presence", "need" (only one need's card changed), or "notified" (a person's
-    # own notifications; with no agreement)
+    # "changed", "presence", "need" (only one need's card changed), "notified" (a person's
+    # own notifications; with no agreement), or "resumed" (the channel was lost for a while and
+    # is back: whatever was sent meanwhile never arrived; with no agreement)
     kind: str = "changed"
     need: int = 0  # with kind "need": which one
 
@@ -122,11 +130,13 @@ class LocalHub:
 
 
 class RedisHub:
-    """Channels in Redis pub/sub, shared by every web process."""
+    """Channels in Redis pub/sub, shared by every web process. While Redis is away, publishing
+    and presence do nothing (the change itself is committed), and open streams subscribe again
+    once it is back and then say "resumed", so their pages catch up from the Event log."""
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self._client = redis.Redis.from_url(url)
+        self._client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
 
     @staticmethod
     def channel(user_id: int) -> str:
@@ -138,52 +148,87 @@ class RedisHub:
 
     def publish(self, user_ids: Iterable[int], message: Message) -> None:
         payload = message.dumps()
-        with self._client.pipeline(transaction=False) as pipe:
-            for uid in user_ids:
-                pipe.publish(self.channel(uid), payload)
-            pipe.execute()
+        try:
+            with self._client.pipeline(transaction=False) as pipe:
+                for uid in user_ids:
+                    pipe.publish(self.channel(uid), payload)
+                pipe.execute()
+        except redis.RedisError as error:
+            # Nobody hears it now; every open stream lost Redis too and catches up when back.
+            logger.warning("live update not published: %s", error)
 
     @asynccontextmanager
     async def subscribe(self, user_id: int) -> AsyncIterator[asyncio.Queue[Message]]:
-        client = aioredis.Redis.from_url(self.url)
-        pubsub = client.pubsub(ignore_subscribe_messages=True)
-        await pubsub.subscribe(self.channel(user_id))
         queue: asyncio.Queue[Message] = asyncio.Queue()
-
-        async def pump() -> None:
-            async for item in pubsub.listen():
-                if item.get("type") == "message":
-                    queue.put_nowait(Message.loads(item["data"]))
-
-        task = asyncio.create_task(pump())
+        tried = asyncio.Event()
+        task = asyncio.create_task(self._listen(self.channel(user_id), queue, tried))
+        # Whatever is published once the first attempt has subscribed reaches the queue; if it
+        # failed (Redis is away), the stream opens anyway and hears "resumed" later.
         try:
+            await tried.wait()
             yield queue
         finally:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
+            with contextlib.suppress(asyncio.CancelledError):
                 await task
-            await pubsub.unsubscribe()
-            await pubsub.aclose()  # type: ignore[no-untyped-call]
-            await client.aclose()
+
+    async def _listen(
+        self, channel: str, queue: asyncio.Queue[Message], tried: asyncio.Event
+    ) -> None:
+        """Pass the channel's messages to `queue`; when Redis goes away, subscribe again until
+        it is back, then put "resumed" in the queue."""
+        lost, pause = False, RESUBSCRIBE_SECONDS[0]
+        while True:
+            # No retries inside redis-py: a reconnection it made on its own would hide the gap.
+            client = aioredis.Redis.from_url(self.url, retry=Retry(NoBackoff(), 0))
+            pubsub = client.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(channel)
+                tried.set()
+                if lost:
+                    queue.put_nowait(Message(agreement="", event=0, kind="resumed"))
+                lost, pause = False, RESUBSCRIBE_SECONDS[0]
+                async for item in pubsub.listen():
+                    if item.get("type") == "message":
+                        queue.put_nowait(Message.loads(item["data"]))
+            except (redis.RedisError, OSError):
+                tried.set()
+            finally:
+                with contextlib.suppress(redis.RedisError, OSError):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await client.aclose()
+            lost = True
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, RESUBSCRIBE_SECONDS[1])
 
     def subscribers(self, user_id: int) -> int:
         counts = self._client.pubsub_numsub(self.channel(user_id))
         return int(counts[0][1]) if counts else 0
 
     def present(self, agreement: str) -> set[int]:
-        members = self._client.zrangebyscore(self.presence_key(agreement), time.time(), "+inf")
+        try:
+            members = self._client.zrangebyscore(self.presence_key(agreement), time.time(), "+inf")
+        except redis.RedisError as error:
+            logger.warning("presence unknown: %s", error)
+            return set()
         return {int(str(m, "utf-8").split(":", 1)[0]) for m in members}  # type: ignore[arg-type]
 
     def arrive(self, agreement: str, user_id: int, connection: str) -> None:
         key = self.presence_key(agreement)
-        with self._client.pipeline(transaction=False) as pipe:
-            pipe.zadd(key, {f"{user_id}:{connection}": time.time() + PRESENCE_TTL_SECONDS})
-            pipe.zremrangebyscore(key, "-inf", time.time())
-            pipe.expire(key, int(PRESENCE_TTL_SECONDS * 2))
-            pipe.execute()
+        try:
+            with self._client.pipeline(transaction=False) as pipe:
+                pipe.zadd(key, {f"{user_id}:{connection}": time.time() + PRESENCE_TTL_SECONDS})
+                pipe.zremrangebyscore(key, "-inf", time.time())
+                pipe.expire(key, int(PRESENCE_TTL_SECONDS * 2))
+                pipe.execute()
+        except redis.RedisError as error:  # renewed by the next keep-alive
+            logger.warning("presence not recorded: %s", error)
 
     def leave(self, agreement: str, user_id: int, connection: str) -> None:
-        self._client.zrem(self.presence_key(agreement), f"{user_id}:{connection}")
+        try:
+            self._client.zrem(self.presence_key(agreement), f"{user_id}:{connection}")
+        except redis.RedisError as error:  # the lease runs out by itself
+            logger.warning("presence not cleared: %s", error)
 
 
 _hub: Hub | None = None

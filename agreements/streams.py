@@ -73,6 +73,12 @@ async def _still_in(agreement: Agreement, user_id: int) -> bool:
     return await sync_to_async(_is_still_in)(agreement, user_id)
 
 
+async def _latest(agreement: Agreement) -> int:
+    latest = (await Event.objects.filter(agreement=agreement).aaggregate(n=Max("pk")))["n"]
+    await _release_database()
+    return int(latest or 0)
+
+
 async def _events(user_id: int, agreement: Agreement | None, since: int) -> AsyncIterator[str]:
     hub = live.hub()
     connection = live.new_connection_id()
@@ -80,9 +86,8 @@ async def _events(user_id: int, agreement: Agreement | None, since: int) -> Asyn
         if agreement is not None:
             await sync_to_async(hub.arrive)(agreement.public_id, user_id, connection)
             await sync_to_async(live.publish_presence_and_close)(agreement.pk)
-            latest = (await Event.objects.filter(agreement=agreement).aaggregate(n=Max("pk")))["n"]
-            await _release_database()
-            if latest and latest > since:
+            latest = await _latest(agreement)
+            if latest > since:
                 yield live.sse("changed", id=latest)
         # Reconnect quickly after a drop (the browser's default wait is several seconds).
         yield "retry: 1000\n: connected\n\n"
@@ -99,6 +104,18 @@ async def _events(user_id: int, agreement: Agreement | None, since: int) -> Asyn
                     yield ": keep-alive\n\n"
                     continue
                 if message.kind == "notified":
+                    yield live.sse("notified")
+                    continue
+                if message.kind == "resumed":
+                    # The channel was lost for a while: what was announced meanwhile never
+                    # came, so announce the latest change (the page skips it if it has it).
+                    if agreement is not None:
+                        if not await _still_in(agreement, user_id):
+                            yield live.sse("gone")
+                            return
+                        if latest := await _latest(agreement):
+                            yield live.sse("changed", id=latest)
+                    yield live.sse("waiting")
                     yield live.sse("notified")
                     continue
                 if agreement is not None and message.agreement == agreement.public_id:

@@ -93,6 +93,9 @@ TEMPLATES = [
 # Under ASGI Django advises against persistent connections, so CONN_MAX_AGE stays 0.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# With the pool this makes it check a connection before handing it out, so one the server
+# closed (a restart of PostgreSQL) is replaced instead of failing the request that gets it.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so a test can share its database with a server process it starts.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}
@@ -100,7 +103,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.int("DATABASE_POOL_MIN", default=2),
         "max_size": env.int("DATABASE_POOL_MAX", default=10),
-        "timeout": 10,
+        # How long a request waits for a connection before it gets an error page: long enough
+        # to ride out a restart of PostgreSQL, short enough that an outage does not hang pages.
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=5.0),
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -108,7 +113,8 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's, reading an unreachable Redis as a miss (see config/cache.py).
+            "BACKEND": "config.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "accord",
         }

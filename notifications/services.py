@@ -17,6 +17,7 @@ from notifications.models import Delivery, Notification, Preferences, Reminder
 
 # A claimed reminder whose send has not finished by then is claimed again (its task was lost:
 # a broker restart, a purged queue). The send re-checks under a row lock, so this never doubles.
+# A claim whose hand-over to the broker failed outright is let go at once instead.
 CLAIM_TIMEOUT = datetime.timedelta(minutes=10)
 # One pass claims at most this many rows, so each pass (one transaction) stays short; a sweep
 # runs passes while they come back full, for at most SWEEP_SECONDS, so a backlog drains at once.
@@ -49,8 +50,22 @@ def reminders_dispatch(
     )
     if ids:
         Reminder.objects.filter(pk__in=ids).update(claimed_at=now)
-        transaction.on_commit(lambda: enqueue(ids, now))
+        transaction.on_commit(lambda: _hand_over(ids, now, enqueue))
     return len(ids)
+
+
+def _hand_over(
+    ids: list[int], now: datetime.datetime, enqueue: Callable[[list[int], datetime.datetime], None]
+) -> None:
+    """After the claim is committed, publish the sends. When the broker cannot be reached the
+    claims are let go at once, so the next pass tries again rather than after CLAIM_TIMEOUT. A
+    task published before the failure may then be published twice: the send locks the row and
+    re-checks it, so the second run finds the reminder sent."""
+    try:
+        enqueue(ids, now)
+    except Exception:
+        Reminder.objects.pending().filter(pk__in=ids, claimed_at=now).update(claimed_at=None)
+        raise
 
 
 def retry_delay(failures: int) -> datetime.timedelta:

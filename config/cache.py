@@ -1,0 +1,97 @@
+"""Django's Redis cache, made to carry on while Redis is away.
+
+Nothing we keep in the cache is the only copy: rendered need cards are rendered again, and rate
+limits count again once Redis is back. So an unreachable Redis reads as a miss and a write that
+went nowhere, never as a failed page. While it is away the rate limits let requests through.
+"""
+
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import redis
+from django.core.cache.backends import redis as django_redis
+
+logger = logging.getLogger(__name__)
+
+UNREACHABLE = (redis.ConnectionError, redis.TimeoutError)
+Key = str | bytes | memoryview
+
+
+def _away(error: Exception) -> None:
+    logger.warning("cache unreachable, carrying on without it: %s", error)
+
+
+class TolerantRedisCacheClient(django_redis.RedisCacheClient):
+    def add(self, key: Key, value: Any, timeout: Any) -> bool:
+        try:
+            return super().add(key, value, timeout)
+        except UNREACHABLE as error:
+            _away(error)
+            return True  # as if stored: a lock is taken, a counter starts
+
+    def get(self, key: Key, default: Any) -> Any:
+        try:
+            return super().get(key, default)
+        except UNREACHABLE as error:
+            _away(error)
+            return default
+
+    def set(self, key: Key, value: Any, timeout: Any) -> None:
+        try:
+            super().set(key, value, timeout)
+        except UNREACHABLE as error:
+            _away(error)
+
+    def touch(self, key: Key, timeout: Any) -> bool:
+        try:
+            return super().touch(key, timeout)
+        except UNREACHABLE as error:
+            _away(error)
+            return False
+
+    def delete(self, key: Key) -> bool:
+        try:
+            return super().delete(key)
+        except UNREACHABLE as error:
+            _away(error)
+            return False
+
+    def get_many(self, keys: Iterable[Key]) -> dict[Key, Any]:
+        try:
+            return super().get_many(keys)
+        except UNREACHABLE as error:
+            _away(error)
+            return {}
+
+    def has_key(self, key: Key) -> bool:
+        try:
+            return super().has_key(key)
+        except UNREACHABLE as error:
+            _away(error)
+            return False
+
+    def incr(self, key: Key, delta: int) -> Any:
+        try:
+            return super().incr(key, delta)
+        except UNREACHABLE as error:
+            _away(error)
+            return delta  # a counter that starts again
+
+    def set_many(self, data: Mapping[Key, Any], timeout: Any) -> None:
+        try:
+            super().set_many(data, timeout)
+        except UNREACHABLE as error:
+            _away(error)
+
+    def delete_many(self, keys: Iterable[Key]) -> None:
+        try:
+            super().delete_many(keys)
+        except UNREACHABLE as error:
+            _away(error)
+
+
+class RedisCache(django_redis.RedisCache):
+    def __init__(self, server: str | list[str], params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._class = TolerantRedisCacheClient
