@@ -1,8 +1,10 @@
 """What waits on a person across all their agreements: the dashboard and the navigation count."""
 
+import datetime
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import User
 from agreements.models import (
@@ -29,12 +31,12 @@ class Waiting:
         return len(self.to_answer) + len(self.to_sign) + len(self.invitations)
 
 
-def needs_to_answer(user: User) -> "list[Need]":
+def _to_answer(user: User) -> "QuerySet[Need]":
     """Needs put down for this person in an open version that they have not answered yet."""
     answered = Response.objects.filter(
         need=OuterRef("pk"), party=user, revision=OuterRef("revision")
     )
-    return list(
+    return (
         Need.objects.filter(
             status=Need.Status.PUT_DOWN,
             version__state=Version.State.NEGOTIATING,
@@ -42,9 +44,35 @@ def needs_to_answer(user: User) -> "list[Need]":
         )
         .exclude(Exists(answered))
         .exclude(answers_hidden("answers"))  # a counter-proposal is an answer: hidden too
-        .select_related("author", "version__agreement")
-        .order_by("put_down_at")
     )
+
+
+def needs_to_answer(user: User) -> "list[Need]":
+    return list(
+        _to_answer(user).select_related("author", "version__agreement").order_by("put_down_at")
+    )
+
+
+def waiting_count(user: User, now: datetime.datetime | None = None) -> int:
+    """`waiting_for(user).count` in three counting queries, for the navigation, which every
+    page asks for and every change refreshes: needs to answer, versions to sign, invitations."""
+    now = now or timezone.now()
+    in_agreements = Participant.objects.active().filter(user=user).values("agreement_id")
+    # Only the latest version of an agreement is ever being negotiated.
+    live = Need.objects.filter(version=OuterRef("pk"), status=Need.Status.PUT_DOWN)
+    to_sign = (
+        Version.objects.filter(
+            state=Version.State.NEGOTIATING,
+            agreement__in=Participant.objects.parties().filter(user=user).values("agreement_id"),
+        )
+        .filter(Exists(live))
+        .exclude(Exists(live.filter(Q(state=NeedState.OPEN) | answers_hidden())))
+        .exclude(Exists(Signature.objects.filter(version=OuterRef("pk"), party=user)))
+    )
+    invitations = Invitation.objects.filter(
+        email__iexact=user.email, accepted_at=None, revoked_at=None, expires_at__gt=now
+    ).exclude(agreement__in=in_agreements)
+    return _to_answer(user).count() + to_sign.count() + invitations.count()
 
 
 def waiting_for(user: User) -> Waiting:

@@ -11,7 +11,7 @@ from django.shortcuts import render
 
 from accounts.http import AuthenticatedHttpRequest
 from agreements import live
-from agreements.dashboard import waiting_for
+from agreements.dashboard import waiting_count
 from agreements.models import Agreement, Event, Participant
 from agreements.views import participant_for
 
@@ -161,5 +161,5 @@ def presence(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
 @login_required
 def waiting(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The number in the navigation: how many things wait on you."""
-    count = waiting_for(request.user).count
+    count = waiting_count(request.user)
     return render(request, "agreements/_waiting_count.html", {"count": count})

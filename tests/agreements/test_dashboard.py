@@ -1,6 +1,7 @@
 """The dashboard (/): what waits on you, and your agreements."""
 
 import datetime
+import re
 
 import pytest
 from django.test import Client
@@ -10,6 +11,7 @@ from pytest_django import DjangoAssertNumQueries
 
 from accounts.models import User
 from agreements import services
+from agreements.dashboard import waiting_count, waiting_for
 from agreements.models import Agreement
 from tests.agreements.helpers import (
     answer,
@@ -227,3 +229,80 @@ def test_the_dashboard_takes_the_same_queries_whatever_the_number_of_agreements(
     with django_assert_num_queries(DASHBOARD_QUERIES):
         words = home(client)
     assert words.count("is ready to sign") == agreements
+
+
+# The navigation count (/waiting/) -----------------------------------------------------------
+
+# Session, user, then three counts: needs to answer, versions to sign, invitations.
+WAITING_QUERIES = 5
+
+
+def _navigation_count(client: Client) -> int:
+    response = client.get(reverse("agreements:waiting"), headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    shown = re.search(r'class="nav-count"[^>]*>(\d+)</span>', html(response))
+    return int(shown[1]) if shown else 0  # nothing is shown when nothing waits
+
+
+def test_the_navigation_count_is_the_dashboards_in_every_state(
+    client: Client, alice: User, bob: User, carol: User, dave: User
+) -> None:
+    """Counted in SQL for speed, it must say what the dashboard lists, whatever the state."""
+    people = [alice, bob, carol, dave]
+
+    def same_everywhere() -> None:
+        for viewer in people:
+            expected = waiting_for(viewer).count
+            assert waiting_count(viewer) == expected, viewer.name
+            client.force_login(viewer)
+            assert _navigation_count(client) == expected, viewer.name
+
+    home_ = start(alice, bob, carol)
+    same_everywhere()
+    late = put_down(home_, alice, "Tell me when you will be late", to=[bob, carol])
+    put_down(home_, bob, "A quiet hour", to=[alice])
+    draft(home_, carol, "Carol's draft")
+    same_everywhere()
+    answer(late, bob, "counter", counter_statement="Tell me if it is over an hour")
+    answer(late, carol, "decline")
+    same_everywhere()
+    work = start(alice, bob, answer_independently=True, title="Work")
+    hidden = put_down(work, bob, "Answer my emails", to=[alice])
+    same_everywhere()
+    answer(hidden, alice, "accept")  # everyone answered: ready to sign
+    same_everywhere()
+    services.version_sign(version=current(work), party=bob)
+    same_everywhere()
+    services.version_sign(version=current(work), party=alice)  # sealed
+    services.version_renegotiate(agreement=work, party=bob, reason="A new year")
+    same_everywhere()
+    invite(work, dave.email)
+    withdrawn = invite(home_, dave.email)
+    services.invitation_revoke(invitation=withdrawn, actor=alice)
+    services.invitation_create(
+        agreement=start(carol, title="Old"),
+        inviter=carol,
+        email=dave.email,
+        now=timezone.now() - datetime.timedelta(days=15),
+    )
+    same_everywhere()
+    services.agreement_leave(agreement=home_, user=carol)
+    same_everywhere()
+    assert waiting_count(dave) == 1 and waiting_count(alice) > 0
+
+
+@pytest.mark.parametrize("agreements", [1, 6])
+def test_the_navigation_count_takes_the_same_queries_whatever_the_size(
+    client: Client,
+    alice: User,
+    bob: User,
+    django_assert_num_queries: DjangoAssertNumQueries,
+    agreements: int,
+) -> None:
+    for n in range(agreements):
+        answer(put_down(start(alice, bob, title=f"Agreement {n}"), alice), bob)  # to sign
+        many_needs(start(alice, bob, title=f"Many {n}"), alice, [bob], 20)
+    client.force_login(bob)
+    with django_assert_num_queries(WAITING_QUERIES):
+        count = _navigation_count(client)
+    assert count == agreements + agreements * 13  # 20 needs, every third answered
