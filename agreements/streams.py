@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 
 from asgiref.sync import sync_to_async
 from django.contrib.auth.decorators import login_required
+from django.db import DatabaseError
 from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
@@ -59,17 +60,21 @@ async def stream(request: HttpRequest, public_id: str | None = None) -> Streamin
     return response
 
 
-def _is_still_in(agreement: Agreement, user_id: int) -> bool:
+def _is_still_in(agreement: Agreement, user_id: int) -> bool | None:
     try:
         readers = Participant.objects.readers()  # ended access ends the stream at once
         return readers.filter(agreement=agreement, user_id=user_id).exists()
+    except DatabaseError:
+        # No connection to be had (a busy pool, PostgreSQL restarting): unknown, not "gone".
+        return None
     finally:
         live.close_connections()
 
 
-async def _still_in(agreement: Agreement, user_id: int) -> bool:
-    # One trip to a worker thread for the check and for giving the connection back: a change
-    # is announced only after this, and each trip may wait for a busy thread to let go.
+async def _still_in(agreement: Agreement, user_id: int) -> bool | None:
+    """Whether the person may still read the agreement; None when that cannot be checked now.
+    One trip to a worker thread for the check and for giving the connection back: a change is
+    announced only after this, and each trip may wait for a busy thread to let go."""
     return await sync_to_async(_is_still_in)(agreement, user_id)
 
 
@@ -97,7 +102,9 @@ async def _events(user_id: int, agreement: Agreement | None, since: int) -> Asyn
                     message = await asyncio.wait_for(queue.get(), live.KEEPALIVE_SECONDS)
                 except TimeoutError:
                     if agreement is not None:
-                        if not await _still_in(agreement, user_id):
+                        # Unknown (no database connection now) is checked again next time:
+                        # a keep-alive tells nothing. An outsider is told "gone".
+                        if await _still_in(agreement, user_id) is False:
                             yield live.sse("gone")
                             return
                         await sync_to_async(hub.arrive)(agreement.public_id, user_id, connection)
@@ -110,17 +117,26 @@ async def _events(user_id: int, agreement: Agreement | None, since: int) -> Asyn
                     # The channel was lost for a while: what was announced meanwhile never
                     # came, so announce the latest change (the page skips it if it has it).
                     if agreement is not None:
-                        if not await _still_in(agreement, user_id):
-                            yield live.sse("gone")
-                            return
+                        still_in = await _still_in(agreement, user_id)
+                        if not still_in:
+                            if still_in is False:
+                                yield live.sse("gone")
+                            return  # unknown: the page reconnects and catches up
                         if latest := await _latest(agreement):
                             yield live.sse("changed", id=latest)
                     yield live.sse("waiting")
                     yield live.sse("notified")
                     continue
                 if agreement is not None and message.agreement == agreement.public_id:
-                    if not await _still_in(agreement, user_id):
+                    still_in = await _still_in(agreement, user_id)
+                    if still_in is False:
                         yield live.sse("gone")
+                        return
+                    if still_in is None:
+                        if message.kind == "presence":
+                            continue  # who else is here can wait for the next one
+                        # A change is never announced unchecked: end the stream; the page
+                        # reconnects in a second and catches up from what it saw last.
                         return
                     if message.kind == "presence":
                         yield live.sse("presence")

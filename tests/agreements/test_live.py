@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
+from django.db import OperationalError
 from django.test import AsyncClient, TestCase
 from django.urls import reverse
 
@@ -188,6 +189,35 @@ def test_someone_who_left_stops_hearing_at_once(
 
     seen = run(scenario)
     assert "event: changed" not in seen
+
+
+def test_when_membership_cannot_be_checked_nothing_is_announced_and_nobody_is_sent_away(
+    agreement: Agreement, bob: User, hub: live.Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No database connection to be had (a busy pool, PostgreSQL restarting): keep-alives go
+    on; a change is not passed on unchecked: the stream ends, without "gone", so the page
+    reconnects and catches up."""
+    monkeypatch.setattr(live, "KEEPALIVE_SECONDS", 0.05)
+    url = reverse("agreements:live-agreement", args=[agreement.public_id])
+
+    def unreachable() -> None:
+        raise OperationalError("couldn't get a connection after 5.00 sec")
+
+    async def scenario() -> str:
+        stream = await _open(bob, url)
+        seen = await _read_until(stream, ": connected")
+        monkeypatch.setattr(Participant.objects, "readers", unreachable)
+        seen += await _read_until(stream, ": keep-alive")
+        seen += await _read_until(stream, ": keep-alive")
+        hub.publish([bob.pk], live.Message(agreement=agreement.public_id, event=10**9))
+        with pytest.raises(StopAsyncIteration):
+            while True:
+                seen += (await asyncio.wait_for(anext(stream), timeout=2)).decode()
+        return seen
+
+    seen = run(scenario)
+    assert "event: gone" not in seen
+    assert "event: changed" not in seen.split(": connected", 1)[1]
 
 
 def test_quiet_streams_send_keep_alives(
