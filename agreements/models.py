@@ -447,6 +447,14 @@ class Event(models.Model):
         return f"{self.actor} {self.kind}"
 
     @property
+    def kind_label(self) -> str:
+        """What happened, in words: get_kind_display translates every kind on each call (a
+        page of history, 30 events, took 750 translations); this translates one."""
+        if self.kind in self.Kind.values:
+            return str(self.Kind(self.kind).label)
+        return self.kind
+
+    @property
     def respond_by(self) -> datetime.datetime | None:
         """The date a RESPOND_BY event asked answers by; None when it stopped asking."""
         value = self.data.get("respond_by") if self.kind == self.Kind.RESPOND_BY else None
