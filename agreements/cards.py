@@ -124,7 +124,7 @@ def render_cards(request: HttpRequest, view: VersionView, items: Iterable[NeedVi
             context = {"view": view, "item": item, "csrf_token": CSRF_PLACEHOLDER}
             # No request in the context: nothing of one browser's can end up in the cache.
             html = rendered[key] = str(template.render(context))
-        # Rendered by our template, escaped there; only the token, ours too, goes in.
-        item.html = SafeString(html.replace(CSRF_PLACEHOLDER, token))
+        # Our template's output, escaped there; only the CSRF token (ours too) goes in.
+        item.html = SafeString(html.replace(CSRF_PLACEHOLDER, token))  # nosec B703
     if rendered:
         cache.set_many(rendered, TIMEOUT)
