@@ -59,37 +59,53 @@ def _sources() -> str:
     return _SOURCE_DIGEST
 
 
+SCALARS = frozenset({type(None), str, int, float, bool, datetime.datetime})
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _stamped_fields(cls: type) -> tuple[str, ...]:
+    """A dataclass's fields that are part of a card (not the rendered card itself), once."""
+    names = _FIELDS.get(cls)
+    if names is None:
+        fields = dataclasses.fields(cls)
+        names = _FIELDS[cls] = tuple(f.name for f in fields if f.metadata.get("stamp", True))
+    return names
+
+
 def _stamp(value: Any, out: list[Any], seen: set[int]) -> None:
     """Flatten `value` into `out`: every field of every model instance in it (and of the objects
     loaded with it, such as a need's author), dataclasses field by field, lists in order. An
     instance met again (an answer's need is the card's need) is stamped once, by position."""
-    if isinstance(value, Model) and id(value) in seen:
-        out.append(("again", type(value).__name__, value.pk))
-    elif isinstance(value, User):
-        # A card shows a person by name, nothing else of their account (which changes at each
-        # login): stamping the whole row would make every card of theirs miss after one.
-        out.append(("User", value.pk, value.name))
+    kind = type(value)
+    if kind in SCALARS:  # most of what a card holds: checked first
+        out.append(value)
     elif isinstance(value, Model):
-        seen.add(id(value))
-        out.append(type(value).__name__)
-        # Every loaded field and annotation, by name (Django's own bookkeeping starts with _).
-        out.append([item for item in value.__dict__.items() if item[0][0] != "_"])
-        for related in value._state.fields_cache.values():
-            _stamp(related, out, seen)
-        out.append(")")
-    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        for f in dataclasses.fields(value):
-            if f.metadata.get("stamp", True):
-                _stamp(getattr(value, f.name), out, seen)
-    elif isinstance(value, list | tuple):
+        if id(value) in seen:
+            out.append(("again", kind.__name__, value.pk))
+        elif isinstance(value, User):
+            # A card shows a person by name, nothing else of their account (which changes at
+            # each login): stamping the whole row would make every card of theirs miss after one.
+            out.append(("User", value.pk, value.name))
+        else:
+            seen.add(id(value))
+            out.append(kind.__name__)
+            # Every loaded field and annotation, by name (Django's bookkeeping starts with _).
+            out.append([item for item in value.__dict__.items() if item[0][0] != "_"])
+            for related in value._state.fields_cache.values():
+                _stamp(related, out, seen)
+            out.append(")")
+    elif kind is list or kind is tuple:
         out.append("[")
         for element in value:
             _stamp(element, out, seen)
         out.append("]")
-    elif value is None or isinstance(value, str | int | float | bool | datetime.datetime):
-        out.append(value)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for name in _stamped_fields(kind):
+            _stamp(getattr(value, name), out, seen)
     else:
-        raise TypeError(f"a card is rendered from a {type(value).__name__}: say how to stamp it")
+        raise TypeError(f"a card is rendered from a {kind.__name__}: say how to stamp it")
 
 
 def fingerprint(view: VersionView, item: NeedView) -> str:

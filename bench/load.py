@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 SECONDS = int(sys.argv[1]) if len(sys.argv) > 1 else 60
 PEOPLE = int(sys.argv[2]) if len(sys.argv) > 2 else 200
 AGREEMENTS = PEOPLE // 4
-SPAWN_RATE = 20
+SPAWN_RATE = 5  # people arriving a second
+WARM_UP = 20  # seconds after the last arrival before the figures start
 WORKERS = int(os.environ.get("WEB_WORKERS", "2"))
 TICKS = os.sysconf("SC_CLK_TCK")
 SERVER_LOG = PROJECT / "var" / "load-server.log"
@@ -89,11 +90,15 @@ def run_locust(url: str, people_file: str, out: Path) -> tuple[int, float]:
             [
                 sys.executable, "-m", "locust", "-f", str(PROJECT / "bench" / "locustfile.py"),
                 "--headless", "--host", url, "-u", str(PEOPLE), "-r", str(SPAWN_RATE),
-                "-t", f"{SECONDS + ramp}s", "--reset-stats", "--csv", str(out / "load"),
+                "-t", f"{SECONDS + ramp + WARM_UP}s", "--reset-stats", "--csv", str(out / "load"),
                 "--only-summary", "--loglevel", "WARNING", "--exit-code-on-error", "0",
             ],
             env=os.environ
-            | {"ACCORD_LOAD_PEOPLE": people_file, "ACCORD_LOAD_STREAMS": str(out / "streams.json")},
+            | {
+                "ACCORD_LOAD_PEOPLE": people_file,
+                "ACCORD_LOAD_STREAMS": str(out / "streams.json"),
+                "ACCORD_LOAD_WARM_UP": str(WARM_UP),
+            },
             stdout=log,
             stderr=subprocess.STDOUT,
             check=False,
@@ -190,7 +195,8 @@ def main() -> None:
             f"load: {PEOPLE} people in {AGREEMENTS} agreements of 4 (10 to 20 needs each, "
             f"seeded in {seeded:.0f} s); uvicorn, {WORKERS} workers, DEBUG off, PostgreSQL, "
             f"Redis; locust (1 process, same machine), {PEOPLE} users arriving "
-            f"{SPAWN_RATE}/s, figures over {SECONDS} s at full load; times in ms"
+            f"{SPAWN_RATE}/s, figures over {SECONDS} s from {WARM_UP} s after the last arrived; "
+            "times in ms"
         )
         print("  load average before the run: " + ", ".join(f"{x:.2f}" for x in load_before))
         report(out)
