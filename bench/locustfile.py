@@ -12,10 +12,10 @@ The agreement page also keeps its live-update stream open (Server-Sent Events). 
 read in the background: opening it counts as a request (until its headers arrive), what follows
 does not, as it lasts as long as the page is open. What it makes the page fetch is counted, as
 the browser (static/js/live.js) fetches it: a changed need's card at once, the negotiation
-region 1.5 s after the last change and the navigation count 0.7 s after it, nothing the page
-already shows (the person's own action brought it), and nothing while their own action is on
-its way. A stream that fails to open or drops counts as an error (drops apart, as they have no
-response time).
+region 1.5 to 2.25 s after the last change and the navigation count 0.7 to 1.05 s after it
+(live.js spreads them at random), nothing the page already shows (the person's own action
+brought it), and nothing while their own action is on its way. A stream that fails to open or
+drops counts as an error (drops apart, as they have no response time).
 
 Think time: 5 to 15 s between steps, as someone who sat down to negotiate works through the
 list: reading a need, what it looks like and the answers so far takes several seconds before a
@@ -283,7 +283,9 @@ class Person(FastHttpUser):
             gevent.spawn(self.refresh_card, int(kind[5:]), event_id)
 
     def later(self, key: str, delay: float, function: Any, *args: Any) -> None:
-        """Once, `delay` after the last announcement of its kind: a burst costs one request."""
+        """Once, `delay` (and up to half as long again, at random, as live.js spreads pages
+        out) after the last announcement of its kind: a burst costs one request."""
+        delay *= 1 + random.random() / 2
         self.due[key] = due = time.monotonic() + delay
 
         def run() -> None:

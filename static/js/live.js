@@ -1,8 +1,9 @@
 // Live updates (see agreements/streams.py). Rules for the requests the stream triggers:
 // - a change the page already shows (the person's own action brought a fresh region) is not
 //   fetched again, and while the person's own action is on its way, announcements wait for it;
-// - elements with data-live-delay wait that long after the last announcement, so a burst of
-//   changes costs one request (the region settling after a card changed, the navigation count);
+// - elements with data-live-delay wait that long (and up to half as long again, at random)
+//   after the last announcement, so a burst of changes costs one request (the region settling
+//   after a card changed, the navigation count), and the pages of one agreement spread out;
 // - a region being typed in waits until the person leaves the field, so nothing they write is
 //   wiped (a submitted form brings a fresh region anyway).
 (function () {
@@ -63,9 +64,12 @@
     if (data.liveDelay) {
       event.preventDefault();
       window.clearTimeout(element.liveTimer);
+      // Every page of the agreement hears a change at the same moment; up to half the delay
+      // again, at random, keeps them from all asking the server in the same instant.
+      var delay = Number(data.liveDelay) * (1 + Math.random() / 2);
       element.liveTimer = window.setTimeout(function () {
         if (!announced || announced > applied()) event.detail.issueRequest(true);
-      }, Number(data.liveDelay));
+      }, delay);
     }
   });
 
