@@ -1,7 +1,6 @@
 """A person's records: exports, the verification page, the calendar feed, and their data."""
 
 import json
-import time
 from typing import Any
 
 from allauth.account.adapter import get_adapter
@@ -9,7 +8,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import AnyHttpRequest, AuthenticatedHttpRequest
 from agreements.views import participant_for
+from config.ratelimit import within_limit
 from records import calendar as feeds
 from records import exports, services, verification
 from records.forms import AccountDeleteForm, VerifyForm
@@ -52,14 +51,9 @@ def agreement_export(request: AuthenticatedHttpRequest, public_id: str) -> HttpR
 
 
 def _verify_allowed(request: AnyHttpRequest) -> bool:
-    """A fixed window per address, counted in the cache (Redis in production)."""
+    """A fixed window per address."""
     ip = get_adapter().get_client_ip(request)
-    key = f"records:verify:{ip}:{int(time.time() // VERIFY_WINDOW)}"
-    cache.add(key, 0, VERIFY_WINDOW)
-    try:
-        return cache.incr(key) <= VERIFY_LIMIT
-    except ValueError:  # expired between add and incr
-        return True
+    return within_limit(f"records:verify:{ip}", VERIFY_LIMIT, VERIFY_WINDOW)
 
 
 def verify(request: AnyHttpRequest) -> HttpResponse:

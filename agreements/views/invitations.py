@@ -1,10 +1,7 @@
 """Inviting people into an agreement, and the invitation link they open."""
 
-import time
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -18,6 +15,7 @@ from agreements.forms import InviteForm
 from agreements.models import Invitation
 from agreements.services import NegotiationError
 from agreements.views.access import party_for
+from config.ratelimit import within_limit
 
 # Each invitation is an email from us to an address someone typed: a cap keeps an account from
 # turning Accord into a mailer. Sending and sending again both count.
@@ -26,13 +24,8 @@ INVITATION_WINDOW = 60 * 60
 
 
 def _invitation_allowed(user: User) -> bool:
-    """A fixed window per person, counted in the cache (Redis in production)."""
-    key = f"agreements:invitations:{user.pk}:{int(time.time() // INVITATION_WINDOW)}"
-    cache.add(key, 0, INVITATION_WINDOW)
-    try:
-        return cache.incr(key) <= INVITATION_LIMIT
-    except ValueError:  # expired between add and incr
-        return True
+    """A fixed window per person."""
+    return within_limit(f"agreements:invitations:{user.pk}", INVITATION_LIMIT, INVITATION_WINDOW)
 
 
 def _too_many_invitations(request: AuthenticatedHttpRequest) -> HttpResponse:

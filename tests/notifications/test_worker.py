@@ -29,6 +29,7 @@ from tests.agreements.factories import AgreementFactory, join_directly, open_ver
 from tests.conftest import require
 from tests.notifications.conftest import MONDAY
 from tests.support.asgi_server import database_url
+from tests.support.processes import children_of
 from tests.support.smtp import SmtpServer
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -274,15 +275,7 @@ class WorkerProcess:
             self.log.append(line)
 
     def children(self) -> list[int]:
-        found = []
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == self.process.pid:
-                found.append(int(stat.parent.name))
-        return found
+        return children_of(self.process.pid)
 
     def kill(self) -> None:
         os.killpg(self.process.pid, signal.SIGKILL)

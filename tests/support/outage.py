@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from tests.support.asgi_server import PROJECT, free_port
+from tests.support.processes import children_of
 
 PG_BIN = os.environ.get("PG_BIN", "")
 
@@ -166,15 +167,7 @@ class CeleryWorker:
     def children(self) -> list[int]:
         """The pool's processes."""
         assert self.process is not None
-        found = []
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == self.process.pid:
-                found.append(int(stat.parent.name))
-        return found
+        return children_of(self.process.pid)
 
     def kill(self) -> None:
         """SIGKILL to the worker and its pool at once: no chance to put anything back."""
