@@ -53,14 +53,12 @@ def needs_to_answer(user: User) -> "list[Need]":
     )
 
 
-def waiting_count(user: User, now: datetime.datetime | None = None) -> int:
-    """`waiting_for(user).count` in three counting queries, for the navigation, which every
-    page asks for and every change refreshes: needs to answer, versions to sign, invitations."""
-    now = now or timezone.now()
-    in_agreements = Participant.objects.active().filter(user=user).values("agreement_id")
-    # Only the latest version of an agreement is ever being negotiated.
+def _to_sign(user: User) -> "QuerySet[Version]":
+    """Versions this person, a party, can sign now: something put down, nothing still open
+    (a need whose answers are hidden shows as open), not signed by them yet. Only the latest
+    version of an agreement is ever being negotiated."""
     live = Need.objects.filter(version=OuterRef("pk"), status=Need.Status.PUT_DOWN)
-    to_sign = (
+    return (
         Version.objects.filter(
             state=Version.State.NEGOTIATING,
             agreement__in=Participant.objects.parties().filter(user=user).values("agreement_id"),
@@ -69,10 +67,23 @@ def waiting_count(user: User, now: datetime.datetime | None = None) -> int:
         .exclude(Exists(live.filter(Q(state=NeedState.OPEN) | answers_hidden())))
         .exclude(Exists(Signature.objects.filter(version=OuterRef("pk"), party=user)))
     )
-    invitations = Invitation.objects.filter(
-        email__iexact=user.email, accepted_at=None, revoked_at=None, expires_at__gt=now
+
+
+def _invitations(user: User, now: datetime.datetime | None = None) -> "QuerySet[Invitation]":
+    """Pending invitations to this person's address, into agreements they are not in."""
+    in_agreements = Participant.objects.active().filter(user=user).values("agreement_id")
+    return Invitation.objects.filter(
+        email__iexact=user.email,
+        accepted_at=None,
+        revoked_at=None,
+        expires_at__gt=now or timezone.now(),
     ).exclude(agreement__in=in_agreements)
-    return _to_answer(user).count() + to_sign.count() + invitations.count()
+
+
+def waiting_count(user: User, now: datetime.datetime | None = None) -> int:
+    """`waiting_for(user).count` in three counting queries, for the navigation, which every
+    page asks for and every change refreshes: needs to answer, versions to sign, invitations."""
+    return _to_answer(user).count() + _to_sign(user).count() + _invitations(user, now).count()
 
 
 def waiting_for(user: User) -> Waiting:
@@ -87,35 +98,11 @@ def waiting_for(user: User) -> Waiting:
     versions = Version.objects.filter(agreement_id__in=agreement_ids).select_related("agreement")
     for version in versions.order_by("number"):
         latest[version.agreement_id] = version
-    open_versions = [v for v in latest.values() if v.is_open]
-    live = Need.objects.filter(version__in=open_versions, status=Need.Status.PUT_DOWN)
-    with_needs = set(live.values_list("version_id", flat=True))
-    # A need whose answers are hidden shows as open, so the version is not ready to sign yet.
-    with_open_needs = set(
-        live.filter(Q(state=NeedState.OPEN) | answers_hidden()).values_list("version_id", flat=True)
-    )
-    signed = set(
-        Signature.objects.filter(party=user, version__in=open_versions).values_list(
-            "version_id", flat=True
-        )
-    )
-    to_sign = [
-        latest[p.agreement_id]
-        for p in participations
-        if p.is_party
-        and latest[p.agreement_id].is_open
-        and latest[p.agreement_id].pk in with_needs - with_open_needs - signed
-    ]
-    invitations = [
-        i
-        for i in Invitation.objects.filter(email__iexact=user.email)
-        .exclude(agreement_id__in=agreement_ids)
-        .select_related("agreement", "invited_by")
-        if i.is_pending()
-    ]
+    to_sign = _to_sign(user).select_related("agreement").order_by("-agreement__created_at")
+    invitations = _invitations(user).select_related("agreement", "invited_by")
     return Waiting(
         to_answer=needs_to_answer(user),
-        to_sign=to_sign,
-        invitations=invitations,
+        to_sign=list(to_sign),
+        invitations=list(invitations),
         rows=[(p, latest[p.agreement_id]) for p in participations],
     )

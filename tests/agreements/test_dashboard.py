@@ -30,9 +30,9 @@ from tests.agreements.helpers import (
 
 pytestmark = pytest.mark.django_db
 
-# Session, user, then: needs to answer, participations, versions, live needs, open needs,
-# signatures, invitations. Whatever the number of agreements and needs.
-DASHBOARD_QUERIES = 9
+# Session, user, then: needs to answer, participations, versions, versions to sign,
+# invitations. Whatever the number of agreements and needs.
+DASHBOARD_QUERIES = 7
 
 
 @pytest.fixture
