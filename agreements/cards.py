@@ -15,6 +15,7 @@ cards are rendered with a placeholder, which each response swaps for its own tok
 
 import dataclasses
 import datetime
+import functools
 import hashlib
 from collections.abc import Iterable
 from typing import Any
@@ -47,16 +48,13 @@ def _source_digest() -> str:
     return digest.hexdigest()
 
 
-_SOURCE_DIGEST: str | None = None
+_deployed_sources = functools.cache(_source_digest)
 
 
 def _sources() -> str:
-    """The templates' digest, once per process (templates are cached by Django in production;
-    in development, where they are reloaded, it is worked out each time)."""
-    global _SOURCE_DIGEST
-    if _SOURCE_DIGEST is None or settings.DEBUG:
-        _SOURCE_DIGEST = _source_digest()
-    return _SOURCE_DIGEST
+    """The templates' digest: once per process in production, where Django caches templates;
+    for each page in development, where they are read again when they change."""
+    return _source_digest() if settings.DEBUG else _deployed_sources()
 
 
 SCALARS = frozenset({type(None), str, int, float, bool, datetime.datetime})
@@ -108,10 +106,10 @@ def _stamp(value: Any, out: list[Any], seen: set[int]) -> None:
         raise TypeError(f"a card is rendered from a {kind.__name__}: say how to stamp it")
 
 
-def fingerprint(view: VersionView, item: NeedView) -> str:
+def fingerprint(view: VersionView, item: NeedView, sources: str) -> str:
     """What this card is rendered from, for this viewer, in one short string."""
     out: list[Any] = [
-        _sources(),
+        sources,
         translation.get_language(),
         timezone.get_current_timezone_name(),
         view.agreement.public_id,
@@ -128,7 +126,8 @@ def render_cards(request: HttpRequest, view: VersionView, items: Iterable[NeedVi
     """Set `item.html` on each item: from the cache where the card is unchanged, rendered (and
     kept) otherwise. One round trip to the cache to read, one to write what was missing."""
     items = list(items)
-    keys = {item.need.pk: f"card:{fingerprint(view, item)}" for item in items}
+    sources = _sources()
+    keys = {item.need.pk: f"card:{fingerprint(view, item, sources)}" for item in items}
     found = cache.get_many(keys.values())
     rendered: dict[str, str] = {}
     template = get_template(TEMPLATE)
