@@ -34,3 +34,12 @@ def make_agreement(needs: int = 50, prefix: str = "bench") -> tuple[Agreement, l
                 )
         services.need_comment(need=need, author=author, body="This one matters to me.")
     return agreement, people
+
+
+def session_cookie(user: User) -> str:
+    """A signed-in session for `user`, as the value of the `sessionid` cookie."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client.cookies["sessionid"].value

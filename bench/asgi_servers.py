@@ -89,19 +89,14 @@ async def stream_run(
 
 def main() -> None:
     database = bench_database()
-    from _agreement import make_agreement
+    from _agreement import make_agreement, session_cookie
     from django.db import connection
-    from django.test import Client
 
     from tests.support.asgi_server import AsgiServer
 
     agreement, people = make_agreement(50)
     alice, bob = people[0], people[1]
-    cookies = {}
-    for person in (alice, bob):
-        client = Client()
-        client.force_login(person)
-        cookies[person.pk] = client.cookies["sessionid"].value
+    cookies = {person.pk: session_cookie(person) for person in (alice, bob)}
     connection.close()
     need_ids = list(agreement.versions.get().needs.values_list("pk", flat=True))
     path = f"/a/{agreement.public_id}/"

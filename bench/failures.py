@@ -133,11 +133,9 @@ def all_sent(smtp: SmtpServer, emails: list[str]) -> Callable[[], bool]:
 
 
 def session_for(user: Any) -> Any:
-    from django.test import Client
+    from _agreement import session_cookie
 
-    client = Client()
-    client.force_login(user)
-    return {"sessionid": client.cookies["sessionid"].value}
+    return {"sessionid": session_cookie(user)}
 
 
 def browser(stack: Stack, user: Any, timeout: float = 30.0) -> Any:

@@ -44,8 +44,8 @@ SERVER_LOG = PROJECT / "var" / "load-server.log"
 
 def seed() -> list[dict[str, str]]:
     """The agreements, and for each person their session cookie and their agreement."""
-    from _agreement import make_agreement
-    from django.test import Client, override_settings
+    from _agreement import make_agreement, session_cookie
+    from django.test import override_settings
 
     people = []
     # Nobody signs in with a password here: hashing 200 of them properly would take minutes.
@@ -53,10 +53,7 @@ def seed() -> list[dict[str, str]]:
         for n in range(AGREEMENTS):
             agreement, parties = make_agreement(10 + n * 7 % 11, prefix=f"load{n}")
             for person in parties:
-                client = Client()
-                client.force_login(person)
-                cookie = client.cookies["sessionid"].value
-                people.append({"session": cookie, "agreement": agreement.public_id})
+                people.append({"session": session_cookie(person), "agreement": agreement.public_id})
     return people
 
 

@@ -68,16 +68,13 @@ def gzipped_size(body: bytes) -> int | None:
 def main() -> None:
     load_before = os.getloadavg()  # what else the machine was doing, before this bench added to it
     database = bench_database()
-    from _agreement import make_agreement
+    from _agreement import make_agreement, session_cookie
     from django.db import connection
-    from django.test import Client
 
     from tests.support.asgi_server import AsgiServer
 
     agreement, people = make_agreement(50)
-    client = Client()
-    client.force_login(people[1])  # Bob: a party with needs waiting on him
-    cookie = client.cookies["sessionid"].value
+    cookie = session_cookie(people[1])  # Bob: a party with needs waiting on him
     connection.close()
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
     redis = os.environ.get("REDIS_URL", "")
