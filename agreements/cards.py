@@ -4,7 +4,7 @@ A card is the bulk of an agreement page: 50 needs are about 50 cards and most of
 takes to render the page. Between two changes a card comes out the same, so each one is cached
 under a fingerprint of everything it is rendered from: the need and every object the card shows
 (answers, comments, who has seen it, the viewer's own note…), the viewer and what they may do,
-the language, the time zone and the template's own source. Any change to any of these is a new
+the language, the time zone and the release (config/release.py). Any change to any of these is a new
 fingerprint, hence a fresh render; nothing is ever invalidated by hand, and an old entry simply
 expires. The fingerprint is built from the card's data generically (every field of every object
 in it), so a field the card starts to show later is covered without anyone remembering to add it.
@@ -15,12 +15,10 @@ cards are rendered with a placeholder, which each response swaps for its own tok
 
 import dataclasses
 import datetime
-import functools
 import hashlib
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Model
 from django.http import HttpRequest
@@ -30,31 +28,12 @@ from django.utils import timezone, translation
 from django.utils.safestring import SafeString
 
 from accounts.models import User
+from agreements import pages
 from agreements.negotiation import NeedView, VersionView
+from config import release
 
 TEMPLATE = "agreements/_need.html"
-# Templates a card is rendered from: their source is part of every fingerprint, so a deploy
-# that changes them never serves a card rendered by the old ones.
-SOURCES = ("agreements/_need.html", "agreements/_respond_form.html")
-CSRF_PLACEHOLDER = "csrf-token-placeholder-4c1e"
 TIMEOUT = 24 * 60 * 60
-
-
-def _source_digest() -> str:
-    digest = hashlib.blake2b(digest_size=16)
-    for name in SOURCES:
-        template = get_template(name).template  # type: ignore[attr-defined]
-        digest.update(template.source.encode())
-    return digest.hexdigest()
-
-
-_deployed_sources = functools.cache(_source_digest)
-
-
-def _sources() -> str:
-    """The templates' digest: once per process in production, where Django caches templates;
-    for each page in development, where they are read again when they change."""
-    return _source_digest() if settings.DEBUG else _deployed_sources()
 
 
 SCALARS = frozenset({type(None), str, int, float, bool, datetime.datetime})
@@ -122,24 +101,27 @@ def fingerprint(view: VersionView, item: NeedView, sources: str) -> str:
     return hashlib.blake2b(repr(out).encode(), digest_size=20).hexdigest()
 
 
-def render_cards(request: HttpRequest, view: VersionView, items: Iterable[NeedView]) -> None:
+def render_cards(
+    request: HttpRequest, view: VersionView, items: Iterable[NeedView], token: str = ""
+) -> None:
     """Set `item.html` on each item: from the cache where the card is unchanged, rendered (and
-    kept) otherwise. One round trip to the cache to read, one to write what was missing."""
+    kept) otherwise. One round trip to the cache to read, one to write what was missing. The
+    cards carry `token` as their CSRF token, by default the request's."""
     items = list(items)
-    sources = _sources()
+    sources = release.digest()
     keys = {item.need.pk: f"card:{fingerprint(view, item, sources)}" for item in items}
     found = cache.get_many(keys.values())
     rendered: dict[str, str] = {}
     template = get_template(TEMPLATE)
-    token = get_token(request)
+    token = token or get_token(request)
     for item in items:
         key = keys[item.need.pk]
         html = found.get(key)
         if html is None:
-            context = {"view": view, "item": item, "csrf_token": CSRF_PLACEHOLDER}
+            context = {"view": view, "item": item, "csrf_token": pages.CSRF_PLACEHOLDER}
             # No request in the context: nothing of one browser's can end up in the cache.
             html = rendered[key] = str(template.render(context))
         # Our template's output, escaped there; only the CSRF token (ours too) goes in.
-        item.html = SafeString(html.replace(CSRF_PLACEHOLDER, token))  # nosec B703
+        item.html = SafeString(html.replace(pages.CSRF_PLACEHOLDER, token))  # nosec B703
     if rendered:
         cache.set_many(rendered, TIMEOUT)

@@ -10,6 +10,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.db.models import Exists, F, OuterRef, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,7 +21,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
 from accounts.http import AuthenticatedHttpRequest
-from agreements import cards, negotiation, services
+from agreements import cards, negotiation, pages, services
 from agreements.compare import compare
 from agreements.forms import AgreementForm, CompareForm, RenegotiateForm, RespondByForm
 from agreements.models import Need, Participant, Version
@@ -43,7 +45,7 @@ def render_page(
         viewer=request.user,
         participant=participant,
     )
-    cards.render_cards(request, view, view.items)
+    cards.render_cards(request, view, view.items, token=extra.get("csrf_token", ""))
     if "kept_share" not in extra:
         extra["kept_share"] = trust.kept_share_if_any(participant.agreement, timezone.now())
     if "respond_by_form" not in extra:
@@ -99,13 +101,42 @@ def agreement_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "agreements/agreement_new.html", {"form": form})
 
 
+def show(
+    request: AuthenticatedHttpRequest, participant: Participant, version: Version
+) -> HttpResponse:
+    """A version as someone opens it: the whole page, or for htmx its negotiation region.
+    Served from the cache while nothing on it has changed (agreements/pages.py)."""
+    region = "negotiation" if request.htmx else ""
+    key = pages.key(request, participant, version)
+    html = cache.get(key) if key else None
+    if html is None:
+        response = render_page(
+            request, participant, version, region=region, csrf_token=pages.CSRF_PLACEHOLDER
+        )
+        html = response.content.decode()
+        if key:
+            cache.set(key, html, pages.TIMEOUT)
+    return HttpResponse(pages.with_token(request, html))
+
+
 def _mark_visit(participant: Participant) -> None:
-    """Remember this visit, so the next one can mark what is new since."""
+    """Remember this visit, so the next one can mark what is new since.
+
+    Only a visit after something changed is written down. "New since your last visit" marks the
+    needs changed after the visit before last; while none changed since then, writing this visit
+    down would change nothing a page shows, now or later (the next change is after both), and
+    leaving the row alone keeps the page as it was in the cache."""
     now = timezone.now()
-    Participant.objects.filter(pk=participant.pk).update(
-        previous_seen_at=participant.last_seen_at, last_seen_at=now
+    changed = Need.objects.filter(
+        version__agreement=participant.agreement_id, changed_at__gt=OuterRef("previous_seen_at")
     )
-    participant.previous_seen_at, participant.last_seen_at = participant.last_seen_at, now
+    recorded = (
+        Participant.objects.filter(pk=participant.pk)
+        .filter(Q(previous_seen_at=None) | Q(last_seen_at=None) | Exists(changed))
+        .update(previous_seen_at=F("last_seen_at"), last_seen_at=now)
+    )
+    if recorded:
+        participant.previous_seen_at, participant.last_seen_at = participant.last_seen_at, now
 
 
 def _waiting_page(request: AuthenticatedHttpRequest, participant: Participant) -> HttpResponse:
@@ -135,14 +166,14 @@ def agreement_detail(request: AuthenticatedHttpRequest, public_id: str) -> HttpR
         return HttpResponseClientRefresh()  # a new version opened: the whole page changes
     if not request.htmx:
         _mark_visit(participant)
-    return render_page(request, participant, version, region="negotiation" if request.htmx else "")
+    return show(request, participant, version)
 
 
 @login_required
 def version_detail(request: AuthenticatedHttpRequest, public_id: str, number: int) -> HttpResponse:
     participant = participant_for(request, public_id)
     version = get_object_or_404(Version, agreement=participant.agreement, number=number)
-    return render_page(request, participant, version, region="negotiation" if request.htmx else "")
+    return show(request, participant, version)
 
 
 @login_required

@@ -229,6 +229,14 @@ def html(response: "TestResponse") -> str:
     return response.content.decode()
 
 
+CSRF_TOKENS = re.compile(r'(name="csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]+"')
+
+
+def same_page(page: str) -> str:
+    """A page without its CSRF tokens, which are masked afresh on every response."""
+    return CSRF_TOKENS.sub(r'\1"', page)
+
+
 def text(response: "TestResponse") -> str:
     """The page's words without markup: what someone reading it sees."""
     return entities.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html(response))))

@@ -14,29 +14,23 @@ from django.core.cache import cache
 from django.test import Client, override_settings
 
 from accounts.models import User
-from agreements import cards, services
+from agreements import pages, services
 from agreements.models import Agreement, Need
 from agreements.services import NegotiationError
-from tests.agreements.helpers import HX, current, need_url, put_down, start, url
+from tests.agreements.helpers import HX, current, need_url, put_down, same_page, start, url
 
 pytestmark = pytest.mark.django_db
 
 NO_CACHE = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
-TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
-
-
-def _same_html(page: str) -> str:
-    """A page without its CSRF tokens, which are masked afresh on every response."""
-    return TOKEN.sub('name="csrfmiddlewaretoken" value=""', page)
 
 
 def _fresh(client: Client, path: str) -> str:
     with override_settings(CACHES=NO_CACHE):
-        return _same_html(client.get(path, headers=HX).content.decode())
+        return same_page(client.get(path, headers=HX).content.decode())
 
 
 def _served(client: Client, path: str) -> str:
-    return _same_html(client.get(path, headers=HX).content.decode())
+    return same_page(client.get(path, headers=HX).content.decode())
 
 
 MOVES = ["put down", "draft", "put down draft", "answer", "comment", "reword", "withdraw", "note",
@@ -187,7 +181,7 @@ def test_each_browser_gets_its_own_csrf_token_in_cached_cards(alice: User, bob: 
         # The phone's visit renders the card; the laptop's takes it from the cache.
         assert bool(_cached_keys()) == (browser is laptop)
         page = browser.get(url("detail", need.version.agreement)).content.decode()
-        assert cards.CSRF_PLACEHOLDER not in page
+        assert pages.CSRF_PLACEHOLDER not in page
         form = page[page.index(f'action="{need_url("comment", need)}"') :]
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)
         assert token is not None

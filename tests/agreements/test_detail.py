@@ -22,6 +22,7 @@ from tests.agreements.helpers import (
     person,
     put_down,
     renegotiate,
+    same_page,
     seal,
     start,
     text,
@@ -30,10 +31,12 @@ from tests.agreements.helpers import (
 
 pytestmark = pytest.mark.django_db
 
-# Session, user, participant, current version, the visit update, then negotiation.build:
-# participants, needs (+ addressees, responses, comments), events, signatures, versions,
-# invitations. Whatever the number of needs.
-PAGE_QUERIES = 15  # with one for "commitments kept" (whether there are check-ins)
+# Session, user, participant, current version, the visit update, the page's stamp
+# (agreements/pages.py), then negotiation.build: participants, needs (+ addressees, responses,
+# comments), events, signatures, versions, invitations. Whatever the number of needs.
+PAGE_QUERIES = 16  # with one for "commitments kept" (whether there are check-ins)
+# The same page again, nothing on it changed: up to the stamp, then the cache.
+PAGE_CACHED_QUERIES = 6
 
 
 @pytest.fixture
@@ -406,8 +409,11 @@ def test_the_page_takes_the_same_queries_whatever_its_size(
     client.force_login(alice)
     client.get(detail_url(agreement))  # the session is warm, as on any later visit
     with django_assert_num_queries(PAGE_QUERIES):
-        response = client.get(detail_url(agreement))
-    assert f"Need number {count - 1}" in html(response)
+        rendered = client.get(detail_url(agreement))
+    assert f"Need number {count - 1}" in html(rendered)
+    with django_assert_num_queries(PAGE_CACHED_QUERIES):  # nothing changed since
+        cached = client.get(detail_url(agreement))
+    assert same_page(html(cached)) == same_page(html(rendered))
 
 
 @pytest.mark.parametrize("count", [5, 200])
@@ -421,8 +427,13 @@ def test_the_htmx_region_takes_the_same_queries_whatever_its_size(
     agreement = start(alice, bob)
     many_needs(agreement, alice, [bob], count)
     client.force_login(bob)
+    region = detail_url(agreement) + "?shown=1-negotiating"
     with django_assert_num_queries(PAGE_QUERIES - 1):  # an htmx refresh is not a visit
-        assert_fragment(client.get(detail_url(agreement) + "?shown=1-negotiating", headers=HX))
+        rendered = client.get(region, headers=HX)
+    assert_fragment(rendered)
+    with django_assert_num_queries(PAGE_CACHED_QUERIES - 1):
+        cached = client.get(region, headers=HX)
+    assert same_page(html(cached)) == same_page(html(rendered))
 
 
 def test_an_earlier_version_shows_only_its_own_history(
