@@ -238,7 +238,11 @@ def build(
 ) -> VersionView:
     """The whole page, or with `only`, just what one need's card needs (that need, the need it
     answers and its counter-proposals): what a live update of one card asks for."""
-    everyone = list(Participant.objects.filter(agreement=agreement).select_related("user"))
+    everyone = list(
+        Participant.objects.filter(agreement=agreement)
+        .select_related("user")
+        .order_by("joined_at", "pk")  # in the order they joined, whoever visited last
+    )
     active = [p for p in everyone if p.left_at is None]
     parties = [p for p in active if p.role == Participant.Role.PARTY]
     facilitators = [p for p in active if p.is_facilitator and p.may_read]

@@ -11,7 +11,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.db.models import Exists, F, OuterRef, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -102,21 +101,37 @@ def agreement_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def show(
-    request: AuthenticatedHttpRequest, participant: Participant, version: Version
+    request: AuthenticatedHttpRequest,
+    participant: Participant,
+    version: Version,
+    *,
+    visit: bool = False,
 ) -> HttpResponse:
     """A version as someone opens it: the whole page, or for htmx its negotiation region.
-    Served from the cache while nothing on it has changed (agreements/pages.py)."""
+    Served from the cache while nothing on it has changed (agreements/pages.py). A `visit` (the
+    whole current page) is written down when something changed since the one before."""
     region = "negotiation" if request.htmx else ""
-    key = pages.key(request, participant, version)
+    stamp = pages.stamp(participant, version, since=participant.previous_seen_at)
+    if visit and (stamp is None or stamp.changed or participant.last_seen_at is None):
+        _mark_visit(participant)
+        stamp = stamp and pages.stamp(participant, version)
+    key = None
+    if stamp is not None and pages.keeps(request):
+        key = pages.key(request, participant, version, stamp)
     html = cache.get(key) if key else None
     if html is None:
         response = render_page(
-            request, participant, version, region=region, csrf_token=pages.CSRF_PLACEHOLDER
+            request,
+            participant,
+            version,
+            region=region,
+            csrf_token=pages.CSRF_PLACEHOLDER,
+            csp_nonce=pages.NONCE_PLACEHOLDER,
         )
         html = response.content.decode()
         if key:
             cache.set(key, html, pages.TIMEOUT)
-    return HttpResponse(pages.with_token(request, html))
+    return HttpResponse(pages.for_browser(request, html))
 
 
 def _mark_visit(participant: Participant) -> None:
@@ -127,22 +142,16 @@ def _mark_visit(participant: Participant) -> None:
     down would change nothing a page shows, now or later (the next change is after both), and
     leaving the row alone keeps the page as it was in the cache."""
     now = timezone.now()
-    changed = Need.objects.filter(
-        version__agreement=participant.agreement_id, changed_at__gt=OuterRef("previous_seen_at")
+    Participant.objects.filter(pk=participant.pk).update(
+        previous_seen_at=participant.last_seen_at, last_seen_at=now
     )
-    recorded = (
-        Participant.objects.filter(pk=participant.pk)
-        .filter(Q(previous_seen_at=None) | Q(last_seen_at=None) | Exists(changed))
-        .update(previous_seen_at=F("last_seen_at"), last_seen_at=now)
-    )
-    if recorded:
-        participant.previous_seen_at, participant.last_seen_at = participant.last_seen_at, now
+    participant.previous_seen_at, participant.last_seen_at = participant.last_seen_at, now
 
 
 def _waiting_page(request: AuthenticatedHttpRequest, participant: Participant) -> HttpResponse:
     """What a facilitator sees until every party has agreed: who they wait for, nothing else."""
     agreed = set(participant.consents.values_list("party_id", flat=True))
-    parties = Participant.objects.parties().filter(agreement=participant.agreement)
+    parties = Participant.objects.parties().filter(agreement=participant.agreement).order_by("pk")
     waiting_on = [p.user.name for p in parties.select_related("user") if p.user_id not in agreed]
     context = {"agreement": participant.agreement, "waiting_on": waiting_on}
     return render(request, "agreements/facilitator_waiting.html", context)
@@ -164,9 +173,7 @@ def agreement_detail(request: AuthenticatedHttpRequest, public_id: str) -> HttpR
     shown = f"{version.number}-{version.state}"
     if request.htmx and request.GET.get("shown", shown) != shown:
         return HttpResponseClientRefresh()  # a new version opened: the whole page changes
-    if not request.htmx:
-        _mark_visit(participant)
-    return show(request, participant, version)
+    return show(request, participant, version, visit=not request.htmx)
 
 
 @login_required

@@ -229,12 +229,13 @@ def html(response: "TestResponse") -> str:
     return response.content.decode()
 
 
-CSRF_TOKENS = re.compile(r'(name="csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]+"')
+PER_RESPONSE = re.compile(r'(name="csrfmiddlewaretoken" value="|"X-CSRFToken": "| nonce=")[^"]+"')
 
 
 def same_page(page: str) -> str:
-    """A page without its CSRF tokens, which are masked afresh on every response."""
-    return CSRF_TOKENS.sub(r'\1"', page)
+    """A page without its CSRF tokens, masked afresh for every response, and its scripts'
+    Content-Security-Policy nonce, new in every response."""
+    return PER_RESPONSE.sub(r'\1"', page)
 
 
 def text(response: "TestResponse") -> str:

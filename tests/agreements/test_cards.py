@@ -1,17 +1,21 @@
-"""Need cards come from the cache when nothing they show has changed (agreements/cards.py).
+"""Need cards and whole pages come from the cache when nothing they show has changed
+(agreements/cards.py, agreements/pages.py).
 
 The proof that the cache never shows something stale: a long run of random moves by three
-people, after each of which every page and card, as each person sees it, is the same served
-from the cache as rendered from scratch.
+people (and of the clock), after each of which every page, region and card, as each person sees
+it, is the same served from the cache (rendered, then kept) as rendered from scratch.
 """
 
+import datetime
 import random
 import re
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.test import Client, override_settings
+from django.utils import timezone
 
 from accounts.models import User
 from agreements import pages, services
@@ -29,12 +33,34 @@ def _fresh(client: Client, path: str) -> str:
         return same_page(client.get(path, headers=HX).content.decode())
 
 
+class _Undo(Exception):
+    pass
+
+
+def _fresh_visit(client: Client, path: str) -> str:
+    """The whole page rendered from scratch, the visit it writes down undone: the served visit
+    after it starts from the same state."""
+    with override_settings(CACHES=NO_CACHE):
+        try:
+            with transaction.atomic():
+                page = same_page(client.get(path).content.decode())
+                raise _Undo
+        except _Undo:
+            pass
+    return page
+
+
+def _served_visit(client: Client, path: str) -> str:
+    return same_page(client.get(path).content.decode())
+
+
 def _served(client: Client, path: str) -> str:
     return same_page(client.get(path, headers=HX).content.decode())
 
 
 MOVES = ["put down", "draft", "put down draft", "answer", "comment", "reword", "withdraw", "note",
-         "visit", "rename", "language", "time zone"]  # fmt: skip
+         "visit", "rename", "language", "time zone", "respond by", "invite",
+         "an hour passes"]  # fmt: skip
 
 
 class Moves:
@@ -45,6 +71,10 @@ class Moves:
         self.people = people
         self.rng = rng
         self.count = 0
+        self.clock = datetime.timedelta()  # how far the clock has been moved on
+
+    def now(self) -> datetime.datetime:
+        return REAL_NOW() + self.clock
 
     def needs(self, **filters: object) -> list[Need]:
         return list(Need.objects.filter(version=current(self.agreement), **filters).order_by("pk"))
@@ -105,12 +135,32 @@ class Moves:
         elif move == "time zone":
             who.time_zone = rng.choice(["UTC", "Asia/Tokyo", "America/Denver"])
             who.save(update_fields=["time_zone"])
+        elif move == "respond by":  # a date that passes an hour or two from now
+            hours = datetime.timedelta(minutes=rng.randint(30, 150))
+            version = current(self.agreement)
+            services.version_set_respond_by(
+                version=version, party=who, respond_by=self.now() + hours
+            )
+        elif move == "invite":  # an invitation that expires an hour or two from now
+            sent = (
+                self.now()
+                - services.INVITATION_LIFETIME
+                + datetime.timedelta(hours=rng.randint(1, 2))
+            )
+            services.invitation_create(
+                agreement=self.agreement, inviter=who, email=f"p{n}@example.com", now=sent
+            )
+        elif move == "an hour passes":  # nothing is written: dates pass, invitations expire
+            self.clock += datetime.timedelta(hours=1)
         return True
+
+
+REAL_NOW = timezone.now
 
 
 @pytest.mark.parametrize("independently", [False, True], ids=["open answers", "hidden answers"])
 def test_a_cached_page_is_always_the_page_rendered_afresh(
-    alice: User, bob: User, carol: User, independently: bool
+    alice: User, bob: User, carol: User, independently: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     agreement = start(alice, bob, carol, answer_independently=independently)
     people = [alice, bob, carol]
@@ -119,6 +169,7 @@ def test_a_cached_page_is_always_the_page_rendered_afresh(
         clients[person.pk] = Client()
         clients[person.pk].force_login(person)
     moves = Moves(agreement, people, random.Random(f"cards-{independently}"))
+    monkeypatch.setattr(timezone, "now", moves.now)
     page = url("detail", agreement)
     made: set[str] = set()
     # Every kind of move three times over, in a random order; new needs and answers twice as often.
@@ -133,8 +184,12 @@ def test_a_cached_page_is_always_the_page_rendered_afresh(
         made.add(move)
         for person in people:
             client = clients[person.pk]
-            served = _served(client, page)
-            assert served == _fresh(client, page), f"{person.name}'s page after moves {made}"
+            region = _fresh(client, page)
+            for _ in range(2):  # rendered and kept, then from the cache
+                assert _served(client, page) == region, f"{person.name}'s region after {made}"
+            for _ in range(2):  # a visit written down, then one that changes nothing
+                whole = _fresh_visit(client, page)
+                assert _served_visit(client, page) == whole, f"{person.name}'s page after {made}"
         for need in moves.rng.sample(moves.needs(), min(1, len(moves.needs()))):
             for person in people:
                 client = clients[person.pk]
@@ -144,17 +199,19 @@ def test_a_cached_page_is_always_the_page_rendered_afresh(
     # The run covered every kind of move, and the cache was used (not just filled).
     assert made == set(MOVES)
     assert any(key.startswith("card:") for key in _cached_keys())
+    assert any(key.startswith("page:") for key in _cached_keys("page"))
 
 
-def _cached_keys() -> list[str]:
-    """The keys of the cards in the cache (Redis when configured, else this process's memory)."""
+def _cached_keys(kind: str = "card") -> list[str]:
+    """The keys of the cards (or pages) in the cache (Redis when configured, else this
+    process's memory)."""
     prefix = cache.make_key("")
     if settings.REDIS_URL:
         redis = cache._cache.get_client(write=False)  # type: ignore[attr-defined]
-        keys = [k.decode() for k in redis.scan_iter(f"{prefix}card:*")]
+        keys = [k.decode() for k in redis.scan_iter(f"{prefix}{kind}:*")]
     else:
         keys = list(cache._cache)  # type: ignore[attr-defined]
-    return [k.removeprefix(prefix) for k in keys if k.startswith(f"{prefix}card:")]
+    return [k.removeprefix(prefix) for k in keys if k.startswith(f"{prefix}{kind}:")]
 
 
 def test_a_card_changes_as_soon_as_what_it_shows_does(

@@ -1,0 +1,164 @@
+"""Whole agreement pages come from the cache while nothing on them has changed
+(agreements/pages.py); the long random run that proves them never stale is in test_cards.py."""
+
+import datetime
+import re
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+from pytest_django import DjangoAssertNumQueries
+
+from accounts.models import User
+from agreements import pages, services
+from agreements.models import Participant
+from tests.agreements.helpers import (
+    HX,
+    current,
+    detail_url,
+    html,
+    put_down,
+    same_page,
+    start,
+    text,
+    url,
+)
+from tests.agreements.test_detail import PAGE_CACHED_QUERIES, PAGE_QUERIES
+
+pytestmark = pytest.mark.django_db
+
+NEW = "New since your last visit"
+
+
+def _stamp_source() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = 'accord_page_stamp'")
+        row = cursor.fetchone()
+    assert row is not None, "migration 0007 creates the stamp"
+    return str(row[0])
+
+
+def test_every_table_of_the_project_is_stamped_or_said_not_to_be_on_the_page() -> None:
+    base = Path(settings.BASE_DIR)
+    ours = {
+        model._meta.db_table
+        for model in apps.get_models(include_auto_created=True)
+        if Path(model._meta.app_config.path).parent == base  # our apps, not installed ones
+    }
+    source = _stamp_source()
+    stamped = {table for table in ours if re.search(rf"\b{table}\b", source)}
+    assert ours - stamped - set(pages.NOT_ON_THE_PAGE) == set(), "say whether the page shows it"
+    assert set(pages.NOT_ON_THE_PAGE) <= ours - stamped, "an excuse for a table no longer needed"
+    # The stamp reads every row by its version, in each of its parts.
+    assert len(re.findall(r"xmin, ctid", source)) >= len(stamped) - 1  # the addressees' table
+
+
+def test_an_unchanged_page_comes_from_the_cache_and_a_change_shows_at_once(
+    client: Client, alice: User, bob: User, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    agreement = start(alice, bob)
+    need = put_down(agreement, alice, "Call when you land")
+    client.force_login(bob)
+    client.get(detail_url(agreement))
+    with django_assert_num_queries(PAGE_QUERIES):  # the second visit: written down
+        first = client.get(detail_url(agreement))
+    with django_assert_num_queries(PAGE_CACHED_QUERIES):
+        again = client.get(detail_url(agreement))
+    assert same_page(html(again)) == same_page(html(first))
+    # Each change, by the rules or straight in the database, is a new page.
+    services.need_comment(need=need, author=alice, body="Even a short message")
+    assert "Even a short message" in text(client.get(detail_url(agreement)))
+    User.objects.filter(pk=alice.pk).update(display_name="Alicia")
+    assert "Put down by Alicia" in text(client.get(detail_url(agreement)))
+
+
+def test_a_cached_page_runs_its_scripts_with_the_nonce_of_its_own_response(
+    client: Client, alice: User, bob: User
+) -> None:
+    agreement = start(alice, bob)
+    client.force_login(bob)
+    nonces = set()
+    for _ in range(3):  # the last ones from the cache
+        response = client.get(detail_url(agreement))
+        policy = response.headers["Content-Security-Policy"]
+        allowed = re.search(r"'nonce-([^']+)'", policy)
+        assert allowed is not None, policy
+        in_page = set(re.findall(r' nonce="([^"]+)"', html(response)))
+        assert in_page == {allowed.group(1)}
+        nonces |= in_page
+    assert len(nonces) == 3
+
+
+def test_a_visit_is_written_down_only_after_something_changed(
+    client: Client, alice: User, bob: User
+) -> None:
+    agreement = start(alice, bob)
+    place = Participant.objects.get(agreement=agreement, user=bob)
+    client.force_login(bob)
+    client.get(detail_url(agreement))
+    client.get(detail_url(agreement))
+    need = put_down(agreement, alice, "Call when you land")
+
+    def seen() -> tuple[datetime.datetime | None, datetime.datetime | None]:
+        place.refresh_from_db()
+        return place.previous_seen_at, place.last_seen_at
+
+    before = seen()
+    assert NEW in text(client.get(detail_url(agreement)))  # changed since the last visit
+    assert seen() != before
+    assert NEW not in text(client.get(detail_url(agreement)))  # seen on the visit before
+    written = seen()
+    for _ in range(3):  # nothing changed since: nothing to write down, the page stays the same
+        assert NEW not in text(client.get(detail_url(agreement)))
+        assert seen() == written
+    services.need_comment(need=need, author=alice, body="Did you land?")
+    assert NEW in text(client.get(detail_url(agreement)))
+    assert NEW not in text(client.get(detail_url(agreement)))
+
+
+def test_a_page_changes_when_a_date_on_it_passes(
+    client: Client, alice: User, bob: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing is written when a respond-by date passes or an invitation expires: the clock
+    is part of the stamp."""
+    agreement = start(alice, bob)
+    put_down(agreement, alice, "Call when you land")
+    now = timezone.now()
+    services.version_set_respond_by(
+        version=current(agreement), party=alice, respond_by=now + datetime.timedelta(hours=1)
+    )
+    lifetime = services.INVITATION_LIFETIME
+    services.invitation_create(
+        agreement=agreement,
+        inviter=alice,
+        email="carol@example.com",
+        now=now - lifetime + datetime.timedelta(hours=1),
+    )
+    client.force_login(bob)
+    region = detail_url(agreement) + "?shown=1-negotiating"
+    for _ in range(2):  # rendered, then from the cache
+        before = text(client.get(region, headers=HX))
+        assert "carol@example.com (invited)" in before
+        assert "has passed" not in before
+    later = now + datetime.timedelta(hours=2)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    after = text(client.get(region, headers=HX))
+    assert "has passed" in after
+    assert "carol@example.com" not in after
+
+
+def test_a_message_for_the_page_is_shown_once_even_while_the_page_is_cached(
+    client: Client, alice: User, bob: User
+) -> None:
+    agreement = start(alice, bob)
+    client.force_login(alice)
+    for _ in range(3):  # the page is in the cache
+        assert "There is nothing to sign yet" not in text(client.get(detail_url(agreement)))
+    # Signing with nothing to sign changes nothing, and says why on the page it goes back to.
+    refused = client.post(url("sign", agreement), follow=True)
+    assert "There is nothing to sign yet: put down a need first." in text(refused)
+    assert "There is nothing to sign yet" not in text(client.get(detail_url(agreement)))
