@@ -1,18 +1,19 @@
 """Agreement pages, kept in the cache while nothing on them has changed.
 
 Most requests for an agreement page come while nothing on it has changed since that person's
-last request for it: a reload, a second tab, the page coming back from the background. Each page
-(the whole page, or the negotiation region htmx asks for) is kept under a key made of its
-*stamp*, what it is rendered from, and the viewer's language, time zone and URL.
+last request for it: a reload, a second tab, the page coming back from the background. Each
+person's page (the whole page, or the negotiation region htmx asks for) is kept, one entry per
+URL, language and time zone, with its *stamp*, what it was rendered from; it is served while the
+stamp is still the page's, and replaced otherwise.
 
 The stamp is one query, a function in the database (`accord_page_stamp`, migration 0007): every
 row the page is drawn from, by id and PostgreSQL row version (`xmin`, `ctid`: a written row
 always gets a new one), and the few comparisons with the clock that the page makes (a respond-by
 date passed, an invitation expired, a check-in opened or closed). Any write to any of those rows,
-by this app or by hand, is a new stamp, hence a fresh render; nothing is invalidated by hand,
-and an old entry simply expires. Every table of the project is either in the stamp or listed in
-`NOT_ON_THE_PAGE` with the reason it is not (a test holds the two together), so a table the page
-starts to show cannot be forgotten.
+by this app or by hand, is a new stamp, hence a fresh render; nothing is invalidated by hand.
+Every table of the project is either in the stamp or listed in `NOT_ON_THE_PAGE` with the reason
+it is not (a test holds the two together), so a table the page starts to show cannot be
+forgotten.
 
 Two things on a page belong to the response, not to the data: the CSRF token (the browser's) and
 the nonce of the Content-Security-Policy (the response's own). Pages are rendered with
@@ -22,9 +23,11 @@ elsewhere every request renders.
 
 import datetime
 import hashlib
+import zlib
 from dataclasses import dataclass
 
 from django.contrib.messages import get_messages
+from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest
 from django.middleware.csp import get_nonce
@@ -88,19 +91,36 @@ def stamp(
     return Stamp(value, changed)
 
 
-def key(request: HttpRequest, participant: Participant, version: Version, stamp: Stamp) -> str:
-    """Where this request's page is kept."""
+def key(request: HttpRequest, participant: Participant, version: Version) -> str:
+    """Where this person's page at this URL is kept (in their language and time zone): one
+    entry, replaced as the page changes, so the cache holds one copy of each person's page
+    however often it changes."""
     parts = [
-        stamp.value,
-        release.digest(),
-        translation.get_language(),
-        timezone.get_current_timezone_name(),
-        participant.pk,
         version.pk,
         bool(getattr(request, "htmx", False)),
         request.get_full_path(),
+        translation.get_language(),
+        timezone.get_current_timezone_name(),
     ]
-    return "page:" + hashlib.blake2b(repr(parts).encode(), digest_size=20).hexdigest()
+    digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+    return f"page:{participant.pk}:{digest}"
+
+
+def _made_from(stamp: Stamp) -> str:
+    return f"{stamp.value}:{release.digest()}"
+
+
+def kept(key: str, stamp: Stamp) -> str | None:
+    """The page kept under `key`, if it was rendered from what the page shows now."""
+    entry = cache.get(key)
+    if entry is None or entry[0] != _made_from(stamp):
+        return None
+    return zlib.decompress(entry[1]).decode()
+
+
+def keep(key: str, stamp: Stamp, html: str) -> None:
+    # Compressed: a page of 50 needs is about 220 KB of HTML, 15 KB kept.
+    cache.set(key, (_made_from(stamp), zlib.compress(html.encode(), 1)), TIMEOUT)
 
 
 def keeps(request: HttpRequest) -> bool:

@@ -10,7 +10,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -115,10 +114,10 @@ def show(
     if visit and (stamp is None or stamp.changed or participant.last_seen_at is None):
         _mark_visit(participant)
         stamp = stamp and pages.stamp(participant, version)
-    key = None
-    if stamp is not None and pages.keeps(request):
-        key = pages.key(request, participant, version, stamp)
-    html = cache.get(key) if key else None
+    if not pages.keeps(request):
+        stamp = None  # a message waits to be shown with this page: it is not kept
+    key = pages.key(request, participant, version)
+    html = pages.kept(key, stamp) if stamp else None
     if html is None:
         response = render_page(
             request,
@@ -129,8 +128,8 @@ def show(
             csp_nonce=pages.NONCE_PLACEHOLDER,
         )
         html = response.content.decode()
-        if key:
-            cache.set(key, html, pages.TIMEOUT)
+        if stamp:
+            pages.keep(key, stamp, html)
     return HttpResponse(pages.for_browser(request, html))
 
 
