@@ -94,3 +94,17 @@ def test_pages_are_gzipped_for_browsers_that_accept_it(client: Client) -> None:
     plain = client.get(reverse("account_login"))
     assert "Content-Encoding" not in plain.headers
     assert b"csrfmiddlewaretoken" in plain.content
+
+
+@pytest.mark.django_db
+def test_a_gzipped_page_s_length_says_nothing_reliable_about_it(client: Client) -> None:
+    """Random filler in the gzip header (BREACH): the same page, compressed to many lengths,
+    each of which reads back whole."""
+    lengths = set()
+    for _ in range(20):
+        response = client.get(reverse("account_login"), headers={"Accept-Encoding": "gzip"})
+        assert response.content[3] & gzip.FNAME
+        assert b"</html>" in gzip.decompress(response.content)
+        assert response.headers["Content-Length"] == str(len(response.content))
+        lengths.add(len(response.content))
+    assert len(lengths) > 1
