@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 
@@ -108,3 +109,16 @@ def test_a_gzipped_page_s_length_says_nothing_reliable_about_it(client: Client) 
         assert response.headers["Content-Length"] == str(len(response.content))
         lengths.add(len(response.content))
     assert len(lengths) > 1
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="the cache is Redis only when configured")
+def test_every_cache_object_of_the_process_shares_one_redis_connection_pool() -> None:
+    """Under ASGI Django makes a cache object for each request: they must not each open a new
+    connection to Redis."""
+    first, second = caches.create_connection("default"), caches.create_connection("default")
+    assert first is not second
+    first.set("pool-check", 1)
+    assert second.get("pool-check") == 1
+    clients = [first._cache, second._cache]  # type: ignore[attr-defined]
+    pools = {id(client._get_connection_pool(write)) for client in clients for write in (0, 1)}
+    assert len(pools) == 1
