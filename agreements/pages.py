@@ -35,7 +35,7 @@ from django.middleware.csrf import get_token
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 
-from agreements.models import Participant, Version
+from agreements.models import Participant
 from agreements.negotiation import HISTORY_LENGTH
 from config import release
 
@@ -65,21 +65,25 @@ NOT_ON_THE_PAGE = {
 class Stamp:
     value: str
     changed: bool  # a need of the agreement changed after the moment asked about
+    version: int  # the version stamped: the one asked for, or the current one
+    shown: str  # its number and state, as the page's live refresh names them: "2-negotiating"
 
 
 def stamp(
-    participant: Participant, version: Version, since: datetime.datetime | None = None
+    participant: Participant, version: int | None, since: datetime.datetime | None = None
 ) -> Stamp | None:
-    """The page's stamp, and whether any need of the agreement changed after `since` (or there
-    is no `since`). None off PostgreSQL, where pages are not kept."""
+    """The stamp of the page of `version` (None: the current one), and whether any need of the
+    agreement changed after `since` (or there is no `since`). None off PostgreSQL, where pages
+    are not kept."""
     if connection.vendor != "postgresql":
         return None
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT stamp, changed FROM accord_page_stamp(%s, %s, %s, %s, %s, %s)",
+            "SELECT stamp, changed, stamped_version, stamped_number, stamped_state"
+            " FROM accord_page_stamp(%s, %s, %s, %s, %s, %s)",
             [
                 participant.agreement_id,
-                version.pk,
+                version,
                 participant.user_id,
                 HISTORY_LENGTH,
                 # The app's clock, as the page is rendered by it: not the database's.
@@ -87,16 +91,16 @@ def stamp(
                 since,
             ],
         )
-        value, changed = cursor.fetchone()
-    return Stamp(value, changed)
+        value, changed, version_id, number, state = cursor.fetchone()
+    return Stamp(value, changed, version_id, f"{number}-{state}")
 
 
-def key(request: HttpRequest, participant: Participant, version: Version) -> str:
+def key(request: HttpRequest, participant: Participant, stamp: Stamp) -> str:
     """Where this person's page at this URL is kept (in their language and time zone): one
     entry, replaced as the page changes, so the cache holds one copy of each person's page
     however often it changes."""
     parts = [
-        version.pk,
+        stamp.version,
         bool(getattr(request, "htmx", False)),
         request.get_full_path(),
         translation.get_language(),

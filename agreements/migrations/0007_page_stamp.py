@@ -5,7 +5,9 @@ version (`xmin`, `ctid`: a written row always gets a new one), and the compariso
 the page makes (a respond-by date passed, an invitation expired, a check-in opened or closed), all
 in one md5. A PL/pgSQL function keeps its plan for the connection's life: planning this query
 took longer than running it. It also says whether any need of the agreement changed since a
-moment (the visit before last: whether this visit must be written down).
+moment (the visit before last: whether this visit must be written down), and which version it
+stamped (with no version asked for, the current one), so that a page served from the cache
+needs no other query.
 
 Everyone an agreement page names (authors, those who answered, commented, signed, invited) has a
 participant row in it, kept when they leave: the users stamped are those."""
@@ -17,9 +19,17 @@ from django.db.migrations.state import StateApps
 FORWARD = """
 CREATE OR REPLACE FUNCTION accord_page_stamp(
     for_agreement bigint, for_version bigint, for_viewer bigint, history_length integer,
-    at timestamptz, since timestamptz, OUT stamp text, OUT changed boolean
+    at timestamptz, since timestamptz,
+    OUT stamp text, OUT changed boolean,
+    OUT stamped_version bigint, OUT stamped_number integer, OUT stamped_state text
 ) LANGUAGE plpgsql STABLE AS $$
 BEGIN
+    -- No version asked for: the agreement's current one, the latest.
+    SELECT v.id, v.number, v.state INTO stamped_version, stamped_number, stamped_state
+    FROM agreements_version v
+    WHERE v.agreement_id = for_agreement AND (for_version IS NULL OR v.id = for_version)
+    ORDER BY v.number DESC LIMIT 1;
+    for_version := stamped_version;
     changed := since IS NULL OR EXISTS (
         SELECT 1 FROM agreements_need n JOIN agreements_version v ON v.id = n.version_id
         WHERE v.agreement_id = for_agreement AND n.changed_at > since

@@ -102,34 +102,37 @@ def agreement_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 def show(
     request: AuthenticatedHttpRequest,
     participant: Participant,
-    version: Version,
+    version: Version | None,
+    stamp: pages.Stamp | None,
     *,
     visit: bool = False,
 ) -> HttpResponse:
-    """A version as someone opens it: the whole page, or for htmx its negotiation region.
-    Served from the cache while nothing on it has changed (agreements/pages.py). A `visit` (the
-    whole current page) is written down when something changed since the one before."""
-    region = "negotiation" if request.htmx else ""
-    stamp = pages.stamp(participant, version, since=participant.previous_seen_at)
+    """A version as someone opens it: the whole page, or for htmx its negotiation region,
+    served from the cache while nothing on it has changed (agreements/pages.py), `version`
+    loaded only to render it. A `visit` (the whole current page) is written down when something
+    changed since the one before. Without a stamp (off PostgreSQL) every page is rendered."""
     if visit and (stamp is None or stamp.changed or participant.last_seen_at is None):
         _mark_visit(participant)
-        stamp = stamp and pages.stamp(participant, version)
-    if not pages.keeps(request):
-        stamp = None  # a message waits to be shown with this page: it is not kept
-    key = pages.key(request, participant, version)
-    html = pages.kept(key, stamp) if stamp else None
+        stamp = stamp and pages.stamp(participant, stamp.version)
+    # Not kept while a message waits to be shown with the page.
+    kept = stamp if stamp and pages.keeps(request) else None
+    key = pages.key(request, participant, kept) if kept else ""
+    html = pages.kept(key, kept) if kept else None
     if html is None:
+        if version is None:
+            assert stamp is not None, "a version, or the stamp that names it"
+            version = Version.objects.get(pk=stamp.version)
         response = render_page(
             request,
             participant,
             version,
-            region=region,
+            region="negotiation" if request.htmx else "",
             csrf_token=pages.CSRF_PLACEHOLDER,
             csp_nonce=pages.NONCE_PLACEHOLDER,
         )
         html = response.content.decode()
-        if stamp:
-            pages.keep(key, stamp, html)
+        if kept:
+            pages.keep(key, kept, html)
     return HttpResponse(pages.for_browser(request, html))
 
 
@@ -168,18 +171,25 @@ def agreement_detail(request: AuthenticatedHttpRequest, public_id: str) -> HttpR
         return _waiting_page(request, participant)
     if waiting_page:
         return HttpResponseClientRefresh()  # every party agreed: the agreement opens
-    version = negotiation.current_version(participant.agreement)
-    shown = f"{version.number}-{version.state}"
+    # The current version's stamp says which version that is: a page from the cache needs
+    # nothing else. Off PostgreSQL, where there is no stamp, the version is looked up.
+    stamp = pages.stamp(participant, None, since=participant.previous_seen_at)
+    version: Version | None = None
+    if stamp is not None:
+        shown = stamp.shown
+    else:
+        version = negotiation.current_version(participant.agreement)
+        shown = f"{version.number}-{version.state}"
     if request.htmx and request.GET.get("shown", shown) != shown:
         return HttpResponseClientRefresh()  # a new version opened: the whole page changes
-    return show(request, participant, version, visit=not request.htmx)
+    return show(request, participant, version, stamp, visit=not request.htmx)
 
 
 @login_required
 def version_detail(request: AuthenticatedHttpRequest, public_id: str, number: int) -> HttpResponse:
     participant = participant_for(request, public_id)
     version = get_object_or_404(Version, agreement=participant.agreement, number=number)
-    return show(request, participant, version)
+    return show(request, participant, version, pages.stamp(participant, version.pk))
 
 
 @login_required

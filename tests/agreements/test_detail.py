@@ -31,16 +31,16 @@ from tests.agreements.helpers import (
 
 pytestmark = pytest.mark.django_db
 
-# Session, user, participant, current version, the page's stamp (agreements/pages.py), then
-# negotiation.build: participants, needs (+ addressees, responses, comments), events,
-# signatures, versions, invitations, and whether there are check-ins ("commitments kept").
-# Whatever the number of needs.
+# Session, user, participant, the page's stamp (agreements/pages.py, which names the current
+# version), the version, then negotiation.build: participants, needs (+ addressees, responses,
+# comments), events, signatures, versions, invitations, and whether there are check-ins
+# ("commitments kept"). Whatever the number of needs.
 REGION_QUERIES = 15
 # A visit to the whole page, written down (something changed since the one before): the
 # update, and the stamp again.
 PAGE_QUERIES = REGION_QUERIES + 2
 # The same page again, nothing on it changed: up to the stamp, then the cache.
-PAGE_CACHED_QUERIES = 5
+PAGE_CACHED_QUERIES = 4
 
 
 @pytest.fixture
