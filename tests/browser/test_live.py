@@ -128,3 +128,31 @@ def test_an_action_on_one_web_process_reaches_a_page_on_another(
     finally:
         first.stop()
         second.stop()
+
+
+def test_a_page_served_from_the_cache_works_as_a_rendered_one(
+    browser: Browser, server: AsgiServer, agreement: Agreement, alice: User, bob: User
+) -> None:
+    """A kept page carries the CSRF token and nonce of the response that serves it: its
+    scripts run without breaking the Content-Security-Policy, its buttons work and it updates
+    live."""
+    path = f"/a/{agreement.public_id}/"
+    context, b = open_as(browser, bob, server.url, path)
+    context.add_init_script(
+        "window.violations = [];"
+        "document.addEventListener('securitypolicyviolation',"
+        " e => window.violations.push(e.violatedDirective));"
+    )
+    for _ in range(3):  # the second visit is written down; the third is the page kept
+        b.reload()
+        b.wait_for_function("window.htmx !== undefined")
+    b.evaluate("window.notReloaded = true")
+    card = b.locator("article", has_text="Call when you are late.")
+    card.get_by_role("button", name="Accept").click()
+    expect(b.locator("article", has_text="Call when you are late.")).to_contain_text("Picked it up")
+    need = Need.objects.get(version__agreement=agreement)
+    services.need_comment(need=need, author=alice, body="Only if it is more than ten minutes.")
+    expect(b.get_by_text("Only if it is more than ten minutes.")).to_be_visible()
+    assert not_reloaded(b)
+    assert b.evaluate("window.violations") == []
+    assert Response.objects.filter(need=need, party=bob, answer=Response.Answer.ACCEPT).exists()
