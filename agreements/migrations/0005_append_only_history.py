@@ -3,8 +3,8 @@ added, never changed or removed, and a version signed by everyone never changes 
 only be superseded), nor may its needs and signatures. Whatever code runs, the record holds."""
 
 from django.db import migrations
-from django.db.backends.base.schema import BaseDatabaseSchemaEditor
-from django.db.migrations.state import StateApps
+
+from agreements.migrations._postgresql import on_postgresql
 
 FORWARD = """
 CREATE OR REPLACE FUNCTION accord_refuse_change() RETURNS trigger AS $$
@@ -69,15 +69,7 @@ DROP FUNCTION IF EXISTS accord_keep_closed_rows();
 """
 
 
-def _on_postgresql(sql: str):  # type: ignore[no-untyped-def]
-    def run(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql, params=None)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("agreements", "0004_version_respond_by_alter_event_kind")]
 
-    operations = [migrations.RunPython(_on_postgresql(FORWARD), _on_postgresql(BACKWARD))]
+    operations = [migrations.RunPython(on_postgresql(FORWARD), on_postgresql(BACKWARD))]

@@ -13,8 +13,8 @@ Everyone an agreement page names (authors, those who answered, commented, signed
 participant row in it, kept when they leave: the users stamped are those."""
 
 from django.db import migrations
-from django.db.backends.base.schema import BaseDatabaseSchemaEditor
-from django.db.migrations.state import StateApps
+
+from agreements.migrations._postgresql import on_postgresql
 
 FORWARD = """
 CREATE OR REPLACE FUNCTION accord_page_stamp(
@@ -101,18 +101,10 @@ DROP FUNCTION IF EXISTS accord_page_stamp(
 """
 
 
-def _on_postgresql(sql: str):  # type: ignore[no-untyped-def]
-    def run(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql, params=None)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("agreements", "0006_facilitators_private_notes"),
         ("checkins", "0001_initial"),  # the stamp covers check-ins too
     ]
 
-    operations = [migrations.RunPython(_on_postgresql(FORWARD), _on_postgresql(BACKWARD))]
+    operations = [migrations.RunPython(on_postgresql(FORWARD), on_postgresql(BACKWARD))]
