@@ -4,10 +4,11 @@ A card is the bulk of an agreement page: 50 needs are about 50 cards and most of
 takes to render the page. Between two changes a card comes out the same, so each one is cached
 under a fingerprint of everything it is rendered from: the need and every object the card shows
 (answers, comments, who has seen it, the viewer's own note…), the viewer and what they may do,
-the language, the time zone and the release (config/release.py). Any change to any of these is a new
-fingerprint, hence a fresh render; nothing is ever invalidated by hand, and an old entry simply
-expires. The fingerprint is built from the card's data generically (every field of every object
-in it), so a field the card starts to show later is covered without anyone remembering to add it.
+the language, the time zone and the release (config/release.py). Any change to any of these is a
+new fingerprint, hence a fresh render; nothing is ever invalidated by hand, and an old entry
+simply expires. The fingerprint is built from the card's data generically (every field of every
+object in it), so a field the card starts to show later is covered without anyone remembering to
+add it.
 
 The CSRF token is the one thing on a card that belongs to the browser rather than to the data:
 cards are rendered with a placeholder, which each response swaps for its own token.

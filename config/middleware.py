@@ -3,11 +3,8 @@ import secrets
 
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.middleware.gzip import GZipMiddleware
+from django.middleware.gzip import GZipMiddleware, re_accepts_gzip
 from django.utils.cache import patch_vary_headers
-from django.utils.regex_helper import _lazy_re_compile
-
-ACCEPTS_GZIP = _lazy_re_compile(r"\bgzip\b")
 
 
 class GZipPagesMiddleware(GZipMiddleware):
@@ -32,7 +29,7 @@ class GZipPagesMiddleware(GZipMiddleware):
         if len(content) < 200:  # not worth it
             return response
         patch_vary_headers(response, ("Accept-Encoding",))
-        if not ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+        if not re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
             return response
         compressed = bytearray(gzip.compress(content, compresslevel=self.level, mtime=0))
         if len(compressed) >= len(content):

@@ -9,7 +9,9 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.messages import get_messages
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -230,6 +232,18 @@ def html(response: "TestResponse") -> str:
 
 
 PER_RESPONSE = re.compile(r'(name="csrfmiddlewaretoken" value="|"X-CSRFToken": "| nonce=")[^"]+"')
+
+
+def cached_keys(prefix: str) -> list[str]:
+    """The keys in the cache that start with `prefix` (Redis when configured, else this
+    process's memory), without the cache's own key prefix."""
+    own = cache.make_key("")
+    if settings.REDIS_URL:
+        redis = cache._cache.get_client(write=False)  # type: ignore[attr-defined]
+        keys = [k.decode() for k in redis.scan_iter(f"{own}{prefix}*")]
+    else:
+        keys = list(cache._cache)  # type: ignore[attr-defined]
+    return [k.removeprefix(own) for k in keys if k.startswith(f"{own}{prefix}")]
 
 
 def same_page(page: str) -> str:

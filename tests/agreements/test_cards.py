@@ -14,8 +14,6 @@ from collections.abc import Iterator
 from unittest import mock
 
 import pytest
-from django.conf import settings
-from django.core.cache import cache
 from django.core.cache.backends.dummy import DummyCache
 from django.db import transaction
 from django.test import Client
@@ -25,7 +23,16 @@ from accounts.models import User
 from agreements import cards, pages, services
 from agreements.models import Agreement, Need
 from agreements.services import NegotiationError
-from tests.agreements.helpers import HX, current, need_url, put_down, same_page, start, url
+from tests.agreements.helpers import (
+    HX,
+    cached_keys,
+    current,
+    need_url,
+    put_down,
+    same_page,
+    start,
+    url,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -220,19 +227,8 @@ def test_a_cached_page_is_always_the_page_rendered_afresh(
                     assert _served(client, card) == _fresh(client, card)
     # The run covered every kind of move, and the cache was used (not just filled).
     assert made == set(MOVES)
-    assert any(key.startswith("card:") for key in _cached_keys())
+    assert any(key.startswith("card:") for key in cached_keys("card:"))
     assert len(from_cache) > len(sequence)  # pages and regions served from the cache
-
-
-def _cached_keys() -> list[str]:
-    """The keys of the cards in the cache (Redis when configured, else this process's memory)."""
-    prefix = cache.make_key("")
-    if settings.REDIS_URL:
-        redis = cache._cache.get_client(write=False)  # type: ignore[attr-defined]
-        keys = [k.decode() for k in redis.scan_iter(f"{prefix}card:*")]
-    else:
-        keys = list(cache._cache)  # type: ignore[attr-defined]
-    return [k.removeprefix(prefix) for k in keys if k.startswith(f"{prefix}card:")]
 
 
 def test_a_card_changes_as_soon_as_what_it_shows_does(
@@ -257,7 +253,7 @@ def test_each_browser_gets_its_own_csrf_token_in_cached_cards(alice: User, bob: 
     tokens = []
     for n, browser in enumerate((phone, laptop)):
         # The phone's visit renders the card; the laptop's takes it from the cache.
-        assert bool(_cached_keys()) == (browser is laptop)
+        assert bool(cached_keys("card:")) == (browser is laptop)
         page = browser.get(url("detail", need.version.agreement)).content.decode()
         assert pages.CSRF_PLACEHOLDER not in page
         form = page[page.index(f'action="{need_url("comment", need)}"') :]

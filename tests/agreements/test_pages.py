@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
@@ -19,6 +18,7 @@ from agreements import pages, services
 from agreements.models import Participant
 from tests.agreements.helpers import (
     HX,
+    cached_keys,
     current,
     detail_url,
     html,
@@ -165,14 +165,6 @@ def test_a_message_for_the_page_is_shown_once_even_while_the_page_is_cached(
     assert "There is nothing to sign yet" not in text(client.get(detail_url(agreement)))
 
 
-def _kept_pages(participant: Participant) -> list[str]:
-    prefix = cache.make_key(f"page:{participant.pk}:")
-    if settings.REDIS_URL:
-        redis = cache._cache.get_client(write=False)  # type: ignore[attr-defined]
-        return [k.decode() for k in redis.scan_iter(f"{prefix}*")]
-    return [k for k in cache._cache if k.startswith(prefix)]  # type: ignore[attr-defined]
-
-
 def test_a_persons_page_is_kept_once_however_often_it_changes(
     client: Client, alice: User, bob: User
 ) -> None:
@@ -185,4 +177,4 @@ def test_a_persons_page_is_kept_once_however_often_it_changes(
         assert f"Comment {n}" in text(client.get(detail_url(agreement)))
         assert f"Comment {n}" in text(client.get(region, headers=HX))
     place = Participant.objects.get(agreement=agreement, user=bob)
-    assert len(_kept_pages(place)) == 2  # the page and its region, the latest of each
+    assert len(cached_keys(f"page:{place.pk}:")) == 2  # the page and its region, the latest of each
