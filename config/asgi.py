@@ -1,7 +1,9 @@
 import os
 import sys
 
-from django.core.asgi import get_asgi_application
+import django
+from asgiref.sync import sync_to_async
+from django.core.handlers.asgi import ASGIHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -11,4 +13,23 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # under that load. A shorter interval lets it through at a negligible cost.
 sys.setswitchinterval(0.001)
 
-application = get_asgi_application()
+
+class Handler(ASGIHandler):
+    """Django's ASGI handler with the middleware chain built as under WSGI, then run in one
+    worker thread: one trip from the event loop to a thread and back per request.
+
+    Our views are sync, except the live-update stream. Built the ASGI way, the chain crosses
+    between the event loop and threads at every async-capable middleware's process_request and
+    process_response and again around the view: several trips per request, each costing more
+    CPU than a small view itself. The stream, an async view, is run on the event loop from the
+    chain (Django's sync handler does that), and its events are sent from the loop as before.
+    """
+
+    def load_middleware(self, is_async: bool = False) -> None:
+        super().load_middleware(is_async=False)
+        chain = self._middleware_chain  # type: ignore[has-type]  # set by load_middleware
+        self._middleware_chain = sync_to_async(chain, thread_sensitive=True)
+
+
+django.setup(set_prefix=False)
+application = Handler()

@@ -1,14 +1,20 @@
 """The production configuration, checked the way an operator would run it."""
 
+import asyncio
 import gzip
 import os
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
+from asgiref.sync import AsyncToSync, SyncToAsync
+from asgiref.testing import ApplicationCommunicator
 from django.conf import settings
 from django.core.cache import caches
+from django.core.handlers.asgi import ASGIHandler
 from django.test import Client
 from django.urls import reverse
 
@@ -122,3 +128,52 @@ def test_every_cache_object_of_the_process_shares_one_redis_connection_pool() ->
     clients = [first._cache, second._cache]  # type: ignore[attr-defined]
     pools = {id(client._get_connection_pool(write)) for client in clients for write in (0, 1)}
     assert len(pools) == 1
+
+
+def _crossings(
+    application: ASGIHandler, path: str, monkeypatch: pytest.MonkeyPatch
+) -> Counter[str]:
+    """Serve one GET under ASGI: how often it crossed from the event loop to a thread and back."""
+    crossings: Counter[str] = Counter()
+    to_thread, to_loop = SyncToAsync.__call__, AsyncToSync.__call__
+
+    async def counted_to_thread(self: SyncToAsync[..., object], *args: object, **kw: object) -> Any:
+        crossings["to a thread"] += 1
+        return await to_thread(self, *args, **kw)
+
+    def counted_to_loop(self: AsyncToSync[..., object], *args: object, **kw: object) -> Any:
+        crossings["to the loop"] += 1
+        return to_loop(self, *args, **kw)
+
+    async def get() -> int:
+        scope = {
+            "type": "http", "method": "GET", "path": path, "query_string": b"",
+            "headers": [(b"host", b"127.0.0.1")], "http_version": "1.1", "scheme": "http",
+            "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 40000),
+        }  # fmt: skip
+        server = ApplicationCommunicator(application, scope)
+        await server.send_input({"type": "http.request", "body": b""})
+        start = await server.receive_output(10)
+        await server.receive_output(10)
+        return int(start["status"])
+
+    with monkeypatch.context() as patch:
+        patch.setattr(SyncToAsync, "__call__", counted_to_thread)
+        patch.setattr(AsyncToSync, "__call__", counted_to_loop)
+        assert asyncio.run(get()) == 200
+    return crossings
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_goes_from_the_event_loop_to_a_thread_once_for_all_its_middleware(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """config.asgi runs the whole middleware chain and the view in one worker thread: three
+    crossings in all (the request_started signal, the chain, request_finished), where Django's
+    own handler crosses at every async-capable middleware and around the view."""
+    from config.asgi import application
+
+    ours = _crossings(application, reverse("account_login"), monkeypatch)
+    django_s = _crossings(ASGIHandler(), reverse("account_login"), monkeypatch)
+    assert ours == {"to a thread": 3}
+    assert django_s["to a thread"] + django_s["to the loop"] > 6  # what the test would catch
