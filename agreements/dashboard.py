@@ -3,6 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -81,8 +82,15 @@ def _invitations(user: User, now: datetime.datetime | None = None) -> "QuerySet[
 
 
 def waiting_count(user: User, now: datetime.datetime | None = None) -> int:
-    """`waiting_for(user).count` in three counting queries, for the navigation, which every
-    page asks for and every change refreshes: needs to answer, versions to sign, invitations."""
+    """`waiting_for(user).count`, for the navigation, which every page asks for and every change
+    refreshes: needs to answer, versions to sign, invitations. On PostgreSQL one call of a
+    function that counts all three (migration 0008: the ORM took longer to build these queries
+    than the database to run them); elsewhere three counting queries."""
+    now = now or timezone.now()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT accord_waiting_count(%s, %s, %s)", [user.pk, user.email, now])
+            return int(cursor.fetchone()[0])
     return _to_answer(user).count() + _to_sign(user).count() + _invitations(user, now).count()
 
 

@@ -3,7 +3,8 @@
 
 The proof that the cache never shows something stale: a long run of random moves by three
 people (and of the clock), after each of which every page, region and card, as each person sees
-it, is the same served from the cache (rendered, then kept) as rendered from scratch.
+it, is the same served from the cache (rendered, then kept) as rendered from scratch, and the
+navigation count is what the dashboard lists.
 """
 
 import contextlib
@@ -21,6 +22,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from agreements import cards, pages, services
+from agreements.dashboard import waiting_count, waiting_for
 from agreements.models import Agreement, Need
 from agreements.services import NegotiationError
 from tests.agreements.helpers import (
@@ -212,6 +214,8 @@ def test_a_cached_page_is_always_the_page_rendered_afresh(
             continue  # a move the rules refuse (withdrawing an answered need…) changes nothing
         made.add(move)
         for person in people:
+            # The navigation count, counted apart in SQL, says what the dashboard lists.
+            assert waiting_count(person) == waiting_for(person).count, f"{person.name}: {made}"
             client = clients[person.pk]
             region = _fresh(client, page)
             for _ in range(2):  # rendered and kept, then from the cache
