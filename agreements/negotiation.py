@@ -3,10 +3,11 @@ party stands. Built with a fixed number of queries, whatever the size of the agr
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Model, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -221,11 +222,23 @@ def current_version(agreement: Agreement) -> Version:
 
 def _visible_needs(version: Version, viewer: User) -> QuerySet[Need]:
     """Needs put down, and the viewer's own drafts; nobody else's drafts, ever."""
-    return (
-        Need.objects.filter(version=version)
-        .exclude(status=Need.Status.DRAFT)
-        .union(Need.objects.filter(version=version, status=Need.Status.DRAFT, author=viewer))
+    return Need.objects.filter(version=version).filter(
+        ~Q(status=Need.Status.DRAFT) | Q(author=viewer)
     )
+
+
+def _name(rows: Iterable[Model], field: str, users: dict[int, User]) -> None:
+    """Give each row its person (`field`: author, party, actor) from the users already loaded
+    with the participants, instead of a copy of them loaded with every row. Everyone a page
+    names has a participant row, kept when they leave; anyone else is looked up, in one query."""
+    rows = list(rows)
+    wanted = {getattr(row, f"{field}_id") for row in rows} - {None}
+    if missing := wanted - users.keys():
+        users.update(User.objects.in_bulk(missing))
+    for row in rows:
+        user_id = getattr(row, f"{field}_id")
+        if user_id is not None:
+            setattr(row, field, users[user_id])
 
 
 def build(
@@ -249,7 +262,9 @@ def build(
     waiting = [p for p in active if p.is_waiting]
     party_ids = {p.user_id for p in parties}
 
-    visible = Need.objects.filter(pk__in=_visible_needs(version, viewer).values("pk"))
+    users = {p.user_id: p.user for p in everyone}
+
+    visible = _visible_needs(version, viewer)
     if only is not None:
         answered = Need.objects.filter(pk=only).values("answers_id")
         visible = visible.filter(Q(pk=only) | Q(answers_id=only) | Q(pk__in=answered))
@@ -260,15 +275,25 @@ def build(
             my_note=Subquery(mine.values("body")[:1]),
             my_note_updated_at=Subquery(mine.values("updated_at")[:1]),
         )
-    needs = list(
-        visible.select_related("author")
-        .prefetch_related(
-            "addressees",
-            Prefetch("responses", queryset=Response.objects.select_related("party")),
-            Prefetch("comments", queryset=Comment.objects.select_related("author")),
-        )
-        .order_by("put_down_at", "created_at", "pk")
-    )
+    needs = list(visible.order_by("put_down_at", "created_at", "pk"))
+    ids = [need.pk for need in needs]
+    # What each need is drawn from, in three plain queries; the people in them are the
+    # participants' users (`_name`), not a copy per row.
+    addressee_ids: dict[int, list[int]] = defaultdict(list)
+    through = Need.addressees.through.objects.filter(need_id__in=ids)
+    for need_id, user_id in through.values_list("need_id", "user_id"):
+        addressee_ids[need_id].append(user_id)
+    responses: dict[int, list[Response]] = defaultdict(list)
+    for response in Response.objects.filter(need_id__in=ids):  # in the order given
+        responses[response.need_id].append(response)
+    comments: dict[int, list[Comment]] = defaultdict(list)
+    for comment in Comment.objects.filter(need_id__in=ids):
+        comments[comment.need_id].append(comment)
+    _name(needs, "author", users)
+    _name((r for rows in responses.values() for r in rows), "party", users)
+    _name((c for rows in comments.values() for c in rows), "author", users)
+    if missing := {u for rows in addressee_ids.values() for u in rows} - users.keys():
+        users.update(User.objects.in_bulk(missing))
     base_url = reverse("agreements:detail", args=[agreement.public_id])
     previous_visit = participant.previous_seen_at
     groups: dict[str, list[NeedView]] = {name: [] for name in GROUP_ORDER}
@@ -280,6 +305,9 @@ def build(
     views = [
         _need_view(
             need=need,
+            addressees=[users[user_id] for user_id in addressee_ids[need.pk]],
+            responses=responses[need.pk],
+            comments=comments[need.pk],
             agreement=agreement,
             viewer=viewer,
             active=active,
@@ -353,17 +381,15 @@ def build(
         history = Event.objects.filter(agreement=agreement)
         if version.state == Version.State.SUPERSEDED:
             history = history.filter(version=version)
-        events = list(history.select_related("actor", "need").order_by("-pk")[:HISTORY_LENGTH])
-        signed_by = [
-            s.party for s in version.signatures.select_related("party").order_by("signed_at", "pk")
-        ]
+        events = list(history.select_related("need").order_by("-pk")[:HISTORY_LENGTH])
+        _name(events, "actor", users)
+        signatures = list(version.signatures.order_by("signed_at", "pk"))
+        _name(signatures, "party", users)
+        signed_by = [s.party for s in signatures]
         versions = list(agreement.versions.order_by("number"))
         is_current = versions[-1].pk == version.pk
-        invitations = [
-            i
-            for i in agreement.invitations.select_related("invited_by").order_by("-created_at")
-            if i.is_pending()
-        ]
+        invitations = [i for i in agreement.invitations.order_by("-created_at") if i.is_pending()]
+        _name(invitations, "invited_by", users)
         requests = _facilitator_requests(waiting, parties) if participant.is_party else []
     return VersionView(
         agreement=agreement,
@@ -388,6 +414,9 @@ def build(
 def _need_view(
     *,
     need: Need,
+    addressees: list[User],
+    responses: list[Response],
+    comments: list[Comment],
     agreement: Agreement,
     viewer: User,
     active: list[Participant],
@@ -396,8 +425,7 @@ def _need_view(
     may_comment: bool,
     party_ids: set[int],
 ) -> NeedView:
-    addressees = sorted(need.addressees.all(), key=lambda u: u.name.lower())
-    responses = list(need.responses.all())
+    addressees = sorted(addressees, key=lambda u: u.name.lower())
     latest: dict[int, Response] = {}
     for response in responses:
         if response.revision == need.revision:
@@ -430,7 +458,7 @@ def _need_view(
     return NeedView(
         need=need,
         answers=answers,
-        comments=list(need.comments.all()),
+        comments=comments,
         seen_by=seen_by,
         waiting_on=[u for u in addressees if u.pk not in latest],
         mine=latest.get(viewer.pk),
