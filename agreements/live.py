@@ -41,11 +41,12 @@ RESUBSCRIBE_SECONDS = (0.25, 4.0)
 class Message:
     agreement: str  # public id
     event: int  # Event.pk: also the SSE id, so a reconnecting browser says what it last saw
-    # "changed", "presence", "need" (only one need's card changed), "notified" (a person's
-    # own notifications; with no agreement), or "resumed" (the channel was lost for a while and
-    # is back: whatever was sent meanwhile never arrived; with no agreement)
+    # "changed", "presence", "need" (only one need's card changed), "comment" (one need's card
+    # and the history changed), "notified" (a person's own notifications; with no agreement),
+    # or "resumed" (the channel was lost for a while and is back: whatever was sent meanwhile
+    # never arrived; with no agreement)
     kind: str = "changed"
-    need: int = 0  # with kind "need": which one
+    need: int = 0  # with kind "need" or "comment": which one
 
     def dumps(self) -> str:
         return json.dumps(
@@ -257,13 +258,16 @@ def sse(event: str, data: str = "", *, id: int | None = None) -> str:
 
 
 # Events after which only the need's own card looks different (its place on the page may follow).
-CARD_EVENTS = {"accepted", "declined", "commented", "reworded", "reopened"}
+CARD_EVENTS = {"accepted", "declined", "reworded", "reopened"}
 
 
 def publish_event(agreement_id: int, event_id: int, event_kind: str, need_id: int | None) -> None:
     """After commit: a change to one need's card is announced as such, so pages can refresh just
-    that card at once; anything else as a change to the agreement."""
-    if need_id and event_kind in CARD_EVENTS:
+    that card at once; a comment too, and it changes nothing else but the history (no need's
+    state, nothing that waits on anyone); anything else as a change to the agreement."""
+    if need_id and event_kind == "commented":
+        publish_change(agreement_id, event_id, kind="comment", need=need_id)
+    elif need_id and event_kind in CARD_EVENTS:
         publish_change(agreement_id, event_id, kind="need", need=need_id)
     else:
         publish_change(agreement_id, event_id)

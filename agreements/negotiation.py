@@ -377,11 +377,7 @@ def build(
             version.is_open or not agreement.versions.filter(number__gt=version.number).exists()
         )
     else:
-        # A later version's history is not part of an earlier one, kept as it was.
-        history = Event.objects.filter(agreement=agreement)
-        if version.state == Version.State.SUPERSEDED:
-            history = history.filter(version=version)
-        events = list(history.select_related("need").order_by("-pk")[:HISTORY_LENGTH])
+        events = list(_latest_events(agreement, version).select_related("need"))
         _name(events, "actor", users)
         signatures = list(version.signatures.order_by("signed_at", "pk"))
         _name(signatures, "party", users)
@@ -514,6 +510,25 @@ def hidden_from(agreement: Agreement, viewer: User) -> tuple[set[int], set[int]]
         needs.filter(answers_hidden("answers")).exclude(author=viewer).values_list("pk", flat=True)
     )
     return hidden_needs, hidden_counters
+
+
+def _latest_events(agreement: Agreement, version: Version) -> QuerySet[Event]:
+    """The history the page of `version` shows, latest first. A later version's history is not
+    part of an earlier one, kept as it was."""
+    events = Event.objects.filter(agreement=agreement)
+    if version.state == Version.State.SUPERSEDED:
+        events = events.filter(version=version)
+    return events.order_by("-pk")[:HISTORY_LENGTH]
+
+
+def history(*, agreement: Agreement, version: Version, viewer: User) -> list[Event]:
+    """The history as `build` shows it on the page of `version`, alone: what a page asks for
+    after a comment, which changes nothing else on it but the need's card."""
+    hidden_needs, hidden_counters = (
+        hidden_from(agreement, viewer) if agreement.answer_independently else (set(), set())
+    )
+    events = list(_latest_events(agreement, version).select_related("actor", "need"))
+    return _mask_hidden_answers(events, hidden_needs, hidden_counters, viewer)
 
 
 def history_since(

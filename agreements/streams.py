@@ -144,6 +144,10 @@ async def _events(user_id: int, agreement: Agreement | None, since: int) -> Asyn
                         # The card first, at once; then the region settles (groups, counts).
                         yield live.sse(f"need-{message.need}", id=message.event)
                         yield live.sse("settle", id=message.event)
+                    elif message.kind == "comment":
+                        # The card at once; then the history, which alone has a new line.
+                        yield live.sse(f"need-{message.need}", id=message.event)
+                        yield live.sse("history", id=message.event)
                     else:
                         yield live.sse("changed", id=message.event)
                 if message.kind in ("changed", "need"):

@@ -13,6 +13,7 @@ urlpatterns = [
     path(A, agreement.agreement_detail, name="detail"),
     path(A + "v/<int:number>/", agreement.version_detail, name="version"),
     path(A + "versions/", agreement.version_list, name="versions"),
+    path(A + "history/", agreement.agreement_history, name="history"),
     path(A + "compare/", agreement.version_compare, name="compare"),
     path(A + "invite/", invitations.invite, name="invite"),
     path(

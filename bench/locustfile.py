@@ -12,9 +12,10 @@ The agreement page also keeps its live-update stream open (Server-Sent Events). 
 read in the background: opening it counts as a request (until its headers arrive), what follows
 does not, as it lasts as long as the page is open. What it makes the page fetch is counted, as
 the browser (static/js/live.js) fetches it: a changed need's card at once, the negotiation
-region 1.5 to 2.25 s after the last change and the navigation count 0.7 to 1.05 s after it
-(live.js spreads them at random), nothing the page already shows (the person's own action
-brought it), and nothing while their own action is on its way. A stream that fails to open or
+region (or after a comment, only the history) 1.5 to 2.25 s after the last change and the
+navigation count 0.7 to 1.05 s after it (live.js spreads them at random), nothing the page
+already shows (the person's own action brought it), and nothing while their own action is on
+its way. A stream that fails to open or
 drops counts as an error (drops apart, as they have no response time).
 
 Think time: 5 to 15 s between steps, as someone who sat down to negotiate works through the
@@ -279,6 +280,8 @@ class Person(FastHttpUser):
             gevent.spawn(self.refresh_region, event_id)
         elif kind == "settle":
             self.later("settle", 1.5, self.refresh_region, event_id)
+        elif kind == "history":
+            self.later("history", 1.5, self.refresh_history, event_id)
         elif kind.startswith("need-"):
             gevent.spawn(self.refresh_card, int(kind[5:]), event_id)
 
@@ -310,6 +313,11 @@ class Person(FastHttpUser):
             catch_response=True,
         ) as response:
             self.read_region(self.check(response))
+
+    def refresh_history(self, event_id: int) -> None:
+        if self.shown(event_id):
+            return
+        self.fragment(self.agreement + "history/", "hx GET history (live)")
 
     def refresh_card(self, need: int, event_id: int) -> None:
         if self.shown(event_id):

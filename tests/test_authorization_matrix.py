@@ -174,6 +174,7 @@ MATRIX: dict[str, Row] = {
     ),
     "agreements:version": reading(),
     "agreements:versions": reading(),
+    "agreements:history": reading(200, 405),
     "agreements:compare": reading(),
     "agreements:session": reading(),
     "agreements:need-card": reading(),

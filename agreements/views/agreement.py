@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
 from accounts.http import AuthenticatedHttpRequest
@@ -183,6 +183,18 @@ def agreement_detail(request: AuthenticatedHttpRequest, public_id: str) -> HttpR
     if request.htmx and request.GET.get("shown", shown) != shown:
         return HttpResponseClientRefresh()  # a new version opened: the whole page changes
     return show(request, participant, version, stamp, visit=not request.htmx)
+
+
+@login_required
+@require_GET
+def agreement_history(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    """The history alone, fresh: what a page asks for when the live stream says a comment was
+    added (nothing else on the page changes with it but the need's card)."""
+    participant = participant_for(request, public_id)
+    agreement = participant.agreement
+    version = negotiation.current_version(agreement)
+    events = negotiation.history(agreement=agreement, version=version, viewer=request.user)
+    return render(request, "agreements/_history.html", {"events": events})
 
 
 @login_required

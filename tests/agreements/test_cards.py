@@ -3,8 +3,9 @@
 
 The proof that the cache never shows something stale: a long run of random moves by three
 people (and of the clock), after each of which every page, region and card, as each person sees
-it, is the same served from the cache (rendered, then kept) as rendered from scratch, and the
-navigation count is what the dashboard lists.
+it, is the same served from the cache (rendered, then kept) as rendered from scratch; the
+history alone (as a page asks for it after a comment) is the one in the page; and the navigation
+count is what the dashboard lists.
 """
 
 import contextlib
@@ -179,6 +180,12 @@ class Moves:
 REAL_NOW = timezone.now
 
 
+def _history_of(html: str) -> str:
+    found = re.search(r'<section id="history".*?</section>', html, re.S)
+    assert found, "no history"
+    return found[0]
+
+
 @pytest.mark.parametrize("independently", [False, True], ids=["open answers", "hidden answers"])
 def test_a_cached_page_is_always_the_page_rendered_afresh(
     alice: User, bob: User, carol: User, independently: bool, monkeypatch: pytest.MonkeyPatch
@@ -218,6 +225,9 @@ def test_a_cached_page_is_always_the_page_rendered_afresh(
             assert waiting_count(person) == waiting_for(person).count, f"{person.name}: {made}"
             client = clients[person.pk]
             region = _fresh(client, page)
+            # The history alone, as a page asks for it after a comment, is the region's own.
+            alone = client.get(url("history", agreement), headers=HX).content.decode()
+            assert _history_of(alone) == _history_of(region), f"{person.name}: {made}"
             for _ in range(2):  # rendered and kept, then from the cache
                 assert _served(client, page) == region, f"{person.name}'s region after {made}"
             for _ in range(2):  # a visit written down, then one that changes nothing

@@ -136,6 +136,44 @@ async def _draft_and_put_down(agreement: Agreement, author: User) -> int:
     return await sync_to_async(act)()
 
 
+def test_a_comment_refreshes_its_card_and_the_history_and_nothing_that_waits_on_anyone(
+    agreement: Agreement, alice: User, bob: User, hub: live.Hub
+) -> None:
+    """A comment changes no need's state and nothing anyone is waited on for: its card at once,
+    then the history, where an answer has the whole region settle and the count refreshed."""
+    version = agreement.versions.get()
+    need = services.need_draft(version=version, author=alice, statement="Call me back.")
+    services.need_put_down(need=need, actor=alice)
+    url = reverse("agreements:live-agreement", args=[agreement.public_id])
+    latest = agreement.events.latest("pk").pk
+
+    def act(rule: Callable[[], object]) -> int:
+        with TestCase.captureOnCommitCallbacks(execute=True):  # as another request would
+            rule()
+        return agreement.events.latest("pk").pk
+
+    async def scenario() -> tuple[str, int, int]:
+        stream = await _open(alice, f"{url}?since={latest}")
+        await _read_until(stream, ": connected")
+        commented = await sync_to_async(act)(
+            lambda: services.need_comment(need=need, author=bob, body="Within the hour?")
+        )
+        answered = await sync_to_async(act)(
+            lambda: services.need_respond(need=need, party=bob, answer="accept")
+        )
+        seen = await _read_until(stream, "event: waiting")
+        await _hang_up(stream)
+        return seen, commented, answered
+
+    seen, commented, answered = run(scenario)
+    assert f"event: need-{need.pk}\nid: {commented}" in seen
+    assert f"event: history\nid: {commented}" in seen
+    assert f"event: need-{need.pk}\nid: {answered}" in seen
+    assert f"event: settle\nid: {answered}" in seen
+    assert seen.count("event: settle") == 1 and seen.count("event: history") == 1
+    assert seen.count("event: waiting") == 1  # the answer's, read last: none for the comment
+
+
 def test_a_page_that_reconnects_hears_what_it_missed(
     agreement: Agreement, alice: User, hub: live.Hub
 ) -> None:

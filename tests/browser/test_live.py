@@ -153,6 +153,8 @@ def test_a_page_served_from_the_cache_works_as_a_rendered_one(
     need = Need.objects.get(version__agreement=agreement)
     services.need_comment(need=need, author=alice, body="Only if it is more than ten minutes.")
     expect(b.get_by_text("Only if it is more than ten minutes.")).to_be_visible()
+    # Then the history alone, which has the comment's line first.
+    expect(b.locator("#history li").first).to_contain_text("commented", timeout=5000)
     assert not_reloaded(b)
     assert b.evaluate("window.violations") == []
     assert Response.objects.filter(need=need, party=bob, answer=Response.Answer.ACCEPT).exists()
