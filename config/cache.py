@@ -8,6 +8,7 @@ went nowhere, never as a failed page. While it is away the rate limits let reque
 import logging
 import threading
 from collections.abc import Iterable, Mapping
+from functools import cached_property
 from typing import Any
 
 import redis
@@ -23,9 +24,10 @@ def _away(error: Exception) -> None:
     logger.warning("cache unreachable, carrying on without it: %s", error)
 
 
-# One connection pool per Redis server for the whole process (redis-py's pools are thread-safe
-# and start afresh in a forked worker).
+# One connection pool per Redis server for the whole process, and one client on it (redis-py's
+# pools and clients are thread-safe, and pools start afresh in a forked worker).
 _POOLS: dict[str, redis.ConnectionPool] = {}
+_CLIENTS: dict[str, redis.Redis] = {}
 _POOLS_LOCK = threading.Lock()
 
 
@@ -41,6 +43,18 @@ class TolerantRedisCacheClient(django_redis.RedisCacheClient):
             if pool is None:
                 pool = _POOLS[server] = client._pool_class.from_url(server, **client._pool_options)
         return pool
+
+    def get_client(self, key: Key | None = None, *, write: bool = False) -> redis.Redis:
+        """The process's client for the server: Django makes a new one for every operation,
+        and setting one up (its table of reply handlers) costs more than a small GET."""
+        client: Any = self
+        server = client._servers[client._get_connection_pool_index(write)]
+        found = _CLIENTS.get(server)
+        if found is None:
+            pool = self._get_connection_pool(write)
+            with _POOLS_LOCK:
+                found = _CLIENTS.setdefault(server, client._client(connection_pool=pool))
+        return found
 
     def add(self, key: Key, value: Any, timeout: Any) -> bool:
         try:
@@ -110,7 +124,26 @@ class TolerantRedisCacheClient(django_redis.RedisCacheClient):
             _away(error)
 
 
+# One cache client per server list and options for the process.
+_CACHE_CLIENTS: dict[str, TolerantRedisCacheClient] = {}
+
+
 class RedisCache(django_redis.RedisCache):
     def __init__(self, server: str | list[str], params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = TolerantRedisCacheClient
+
+    @cached_property
+    def _cache(self) -> TolerantRedisCacheClient:
+        """The process's client. Under ASGI Django makes a cache object for each request, and
+        a client with it, whose set-up asks the installed packages for redis-py's version (a
+        read of its metadata from disk): most of a millisecond of every page that uses the
+        cache."""
+        cache: Any = self  # Django keeps these private and untyped
+        key = repr((cache._servers, sorted(cache._options.items())))
+        client = _CACHE_CLIENTS.get(key)
+        if client is None:
+            with _POOLS_LOCK:
+                made = cache._class(cache._servers, **cache._options)
+                client = _CACHE_CLIENTS.setdefault(key, made)
+        return client

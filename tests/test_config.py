@@ -118,16 +118,19 @@ def test_a_gzipped_page_s_length_says_nothing_reliable_about_it(client: Client) 
 
 
 @pytest.mark.skipif(not settings.REDIS_URL, reason="the cache is Redis only when configured")
-def test_every_cache_object_of_the_process_shares_one_redis_connection_pool() -> None:
+def test_every_cache_object_of_the_process_shares_one_redis_client_and_pool() -> None:
     """Under ASGI Django makes a cache object for each request: they must not each open a new
-    connection to Redis."""
+    connection to Redis, nor set up a client of their own."""
     first, second = caches.create_connection("default"), caches.create_connection("default")
     assert first is not second
     first.set("pool-check", 1)
     assert second.get("pool-check") == 1
     clients = [first._cache, second._cache]  # type: ignore[attr-defined]
+    assert clients[0] is clients[1]
     pools = {id(client._get_connection_pool(write)) for client in clients for write in (0, 1)}
     assert len(pools) == 1
+    redis_clients = {id(client.get_client(write=write)) for client in clients for write in (0, 1)}
+    assert len(redis_clients) == 1
 
 
 def _crossings(
