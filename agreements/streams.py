@@ -9,11 +9,8 @@ from django.db import DatabaseError
 from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
-from django.utils import translation
 
 from accounts.http import AuthenticatedHttpRequest
-from accounts.models import User
 from agreements import live
 from agreements.dashboard import waiting_count
 from agreements.models import Agreement, Event, Participant
@@ -35,8 +32,8 @@ def _int(value: str | None) -> int:
 
 
 async def stream(request: HttpRequest, public_id: str | None = None) -> StreamingHttpResponse:
-    """One stream per open page: `waiting`, with your navigation count, when anything of yours
-    changed, and on an agreement page `changed` and `presence` for that agreement."""
+    """One stream per open page: `waiting` when anything of yours changed (the navigation count
+    follows), and on an agreement page `changed` and `presence` for that agreement."""
     user = await request.auser()
     if not user.is_authenticated:
         raise Http404
@@ -127,8 +124,7 @@ async def _events(user_id: int, agreement: Agreement | None, since: int) -> Asyn
                             return  # unknown: the page reconnects and catches up
                         if latest := await _latest(agreement):
                             yield live.sse("changed", id=latest)
-                    if waiting := await _waiting(user_id):
-                        yield waiting
+                    yield live.sse("waiting")
                     yield live.sse("notified")
                     continue
                 if agreement is not None and message.agreement == agreement.public_id:
@@ -154,8 +150,8 @@ async def _events(user_id: int, agreement: Agreement | None, since: int) -> Asyn
                         yield live.sse("history", id=message.event)
                     else:
                         yield live.sse("changed", id=message.event)
-                if message.kind in ("changed", "need") and (waiting := await _waiting(user_id)):
-                    yield waiting
+                if message.kind in ("changed", "need"):
+                    yield live.sse("waiting")
         finally:
             # The page closed (or the server is stopping): no awaiting here, the task may be
             # cancelled; the others hear about it from a worker thread.
@@ -184,31 +180,6 @@ def presence(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
 
 @login_required
 def waiting(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The number in the navigation: how many things wait on you (as a page loads; after that
-    the stream brings it, see `_waiting`)."""
+    """The number in the navigation: how many things wait on you."""
     count = waiting_count(request.user)
     return render(request, "agreements/_waiting_count.html", {"count": count})
-
-
-def _waiting_now(user_id: int) -> str:
-    """The navigation count of the stream's own reader, as the page shows it, in their language.
-    An empty event is never delivered by a browser, so "nothing waits" is an empty span."""
-    try:
-        user = User.objects.only("email", "language").get(pk=user_id)
-        with translation.override(user.language):
-            html = render_to_string(
-                "agreements/_waiting_count.html", {"count": waiting_count(user)}
-            )
-        return " ".join(html.split()) or "<span></span>"
-    finally:
-        live.close_connections()
-
-
-async def _waiting(user_id: int) -> str | None:
-    """The `waiting` event: the reader's own count, which the page swaps into its navigation
-    (no request of its own). None when it cannot be had now (no database connection): the page
-    keeps the count it shows until the next change."""
-    try:
-        return live.sse("waiting", await sync_to_async(_waiting_now)(user_id))
-    except DatabaseError:
-        return None

@@ -12,10 +12,10 @@ The agreement page also keeps its live-update stream open (Server-Sent Events). 
 read in the background: opening it counts as a request (until its headers arrive), what follows
 does not, as it lasts as long as the page is open. What it makes the page fetch is counted, as
 the browser (static/js/live.js) fetches it: a changed need's card at once, the negotiation
-region (or after a comment, only the history) 1.5 to 2.25 s after the last change (live.js
-spreads them at random), nothing the page already shows (the person's own action brought it),
-and nothing while their own action is on its way. The navigation count comes with the stream's
-`waiting` event: nothing is fetched for it. A stream that fails to open or
+region (or after a comment, only the history) 1.5 to 2.25 s after the last change and the
+navigation count 0.7 to 1.05 s after it (live.js spreads them at random), nothing the page
+already shows (the person's own action brought it), and nothing while their own action is on
+its way. A stream that fails to open or
 drops counts as an error (drops apart, as they have no response time).
 
 Think time: 5 to 15 s between steps, as someone who sat down to negotiate works through the
@@ -275,7 +275,7 @@ class Person(FastHttpUser):
         elif kind == "notified":
             gevent.spawn(self.fragment, "/notifications/count/", "hx GET notifications count")
         elif kind == "waiting":
-            pass  # the event brings the navigation count itself: nothing to fetch
+            self.later("waiting", 0.7, self.fragment, "/waiting/", "hx GET waiting count")
         elif kind == "changed":
             gevent.spawn(self.refresh_region, event_id)
         elif kind == "settle":

@@ -2,7 +2,6 @@
 
 import asyncio
 import contextlib
-import re
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -47,12 +46,9 @@ async def _open(user: User, url: str) -> AsyncIterator[bytes]:
     return response.streaming_content  # type: ignore[attr-defined, no-any-return]
 
 
-async def _read_until(
-    stream: AsyncIterator[bytes], wanted: str, limit: float = 3.0, *, after: str = ""
-) -> str:
-    """What the stream sent until `wanted` (with `after`: until `wanted` after that)."""
+async def _read_until(stream: AsyncIterator[bytes], wanted: str, limit: float = 3.0) -> str:
     seen = ""
-    while after not in seen or wanted not in seen[seen.index(after) + len(after) :]:
+    while wanted not in seen:
         chunk = await asyncio.wait_for(anext(stream), timeout=limit)
         seen += chunk.decode() if isinstance(chunk, bytes) else chunk
     return seen
@@ -138,35 +134,6 @@ async def _draft_and_put_down(agreement: Agreement, author: User) -> int:
         return agreement.events.latest("pk").pk
 
     return await sync_to_async(act)()
-
-
-def test_the_waiting_event_brings_the_readers_own_navigation_count(
-    agreement: Agreement, alice: User, bob: User, hub: live.Hub
-) -> None:
-    """Each stream carries its own reader's count, as the page shows it: the page swaps it in
-    and asks for nothing. Nothing waiting is an empty span (a browser drops an empty event)."""
-    url = reverse("agreements:live-agreement", args=[agreement.public_id])
-    latest = agreement.events.latest("pk").pk
-
-    def data_of(seen: str) -> str:
-        found = re.search(r"event: waiting\ndata: (.*)\n\n", seen)
-        assert found, seen
-        return found[1]
-
-    async def scenario() -> tuple[str, str]:
-        streams = [await _open(person, f"{url}?since={latest}") for person in (alice, bob)]
-        for stream in streams:
-            await _read_until(stream, ": connected")
-        await _draft_and_put_down(agreement, bob)  # for alice to answer
-        seen = [await _read_until(stream, "\n\n", after="event: waiting") for stream in streams]
-        for stream in streams:
-            await _hang_up(stream)
-        return data_of(seen[0]), data_of(seen[1])
-
-    for_alice, for_bob = run(scenario)
-    assert 'class="nav-count"' in for_alice and ">1</span>" in for_alice
-    assert "1 thing waits on you" in for_alice
-    assert for_bob == "<span></span>"
 
 
 def test_a_comment_refreshes_its_card_and_the_history_and_nothing_that_waits_on_anyone(
