@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -160,10 +161,11 @@ def _crossings(
         await server.receive_output(10)
         return int(start["status"])
 
-    with monkeypatch.context() as patch:
+    with monkeypatch.context() as patch, ThreadPoolExecutor(1) as thread:
         patch.setattr(SyncToAsync, "__call__", counted_to_thread)
         patch.setattr(AsyncToSync, "__call__", counted_to_loop)
-        assert asyncio.run(get()) == 200
+        # An event loop of its own: after the browser tests this thread has one running.
+        assert thread.submit(asyncio.run, get()).result() == 200
     return crossings
 
 
