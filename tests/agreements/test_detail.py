@@ -7,6 +7,7 @@ from pytest_django import DjangoAssertNumQueries
 
 from accounts.models import User
 from agreements.models import Agreement, Participant
+from agreements.negotiation import HISTORY_LENGTH
 from tests.agreements.helpers import (
     HX,
     add_facilitator,
@@ -438,6 +439,33 @@ def test_the_htmx_region_takes_the_same_queries_whatever_its_size(
     with django_assert_num_queries(PAGE_CACHED_QUERIES):
         cached = client.get(region, headers=HX)
     assert same_page(html(cached)) == same_page(html(rendered))
+
+
+# The history alone (after a comment): session, user, participant, version, events; and where
+# answers are kept hidden, which needs and counter-proposals are.
+HISTORY_QUERIES = 5
+
+
+@pytest.mark.parametrize("independently", [False, True], ids=["open answers", "hidden answers"])
+@pytest.mark.parametrize("count", [5, 60])
+def test_the_history_alone_takes_the_same_queries_whatever_the_size(
+    client: Client,
+    alice: User,
+    bob: User,
+    django_assert_num_queries: DjangoAssertNumQueries,
+    count: int,
+    independently: bool,
+) -> None:
+    agreement = start(alice, bob, answer_independently=independently)
+    many_needs(agreement, alice, [bob], count)
+    for need in agreement.versions.get().needs.all()[: count // 2]:
+        comment(need, bob)
+    client.force_login(bob)
+    with django_assert_num_queries(HISTORY_QUERIES + 2 * independently):
+        alone = client.get(url("history", agreement), headers=HX)
+    assert alone.status_code == 200
+    # The latest only, however long the history is.
+    assert html(alone).count("<li>") == min(agreement.events.count(), HISTORY_LENGTH)
 
 
 def test_an_earlier_version_shows_only_its_own_history(
