@@ -232,13 +232,17 @@ def _name(rows: Iterable[Model], field: str, users: dict[int, User]) -> None:
     with the participants, instead of a copy of them loaded with every row. Everyone a page
     names has a participant row, kept when they leave; anyone else is looked up, in one query."""
     rows = list(rows)
-    wanted = {getattr(row, f"{field}_id") for row in rows} - {None}
-    if missing := wanted - users.keys():
-        users.update(User.objects.in_bulk(missing))
+    _look_up({getattr(row, f"{field}_id") for row in rows} - {None}, users)
     for row in rows:
         user_id = getattr(row, f"{field}_id")
         if user_id is not None:
             setattr(row, field, users[user_id])
+
+
+def _look_up(user_ids: set[int], users: dict[int, User]) -> None:
+    """Add to `users` whoever of `user_ids` it lacks (nobody, as a rule: see `_name`)."""
+    if missing := user_ids - users.keys():
+        users.update(User.objects.in_bulk(missing))
 
 
 def build(
@@ -292,8 +296,7 @@ def build(
     _name(needs, "author", users)
     _name((r for rows in responses.values() for r in rows), "party", users)
     _name((c for rows in comments.values() for c in rows), "author", users)
-    if missing := {u for rows in addressee_ids.values() for u in rows} - users.keys():
-        users.update(User.objects.in_bulk(missing))
+    _look_up({u for rows in addressee_ids.values() for u in rows}, users)
     base_url = reverse("agreements:detail", args=[agreement.public_id])
     previous_visit = participant.previous_seen_at
     groups: dict[str, list[NeedView]] = {name: [] for name in GROUP_ORDER}

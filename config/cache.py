@@ -24,36 +24,22 @@ def _away(error: Exception) -> None:
     logger.warning("cache unreachable, carrying on without it: %s", error)
 
 
-# One connection pool per Redis server for the whole process, and one client on it (redis-py's
-# pools and clients are thread-safe, and pools start afresh in a forked worker).
-_POOLS: dict[str, redis.ConnectionPool] = {}
-_CLIENTS: dict[str, redis.Redis] = {}
-_POOLS_LOCK = threading.Lock()
-
-
 class TolerantRedisCacheClient(django_redis.RedisCacheClient):
-    def _get_connection_pool(self, write: bool) -> redis.ConnectionPool:
-        """The process's pool for the server. Under ASGI Django makes a cache object for each
-        request, and with a pool of its own each would open, and greet, a new connection to
-        Redis: about 3 ms of every page that reads the cache."""
-        client: Any = self  # Django's client keeps these private and untyped
-        server = client._servers[client._get_connection_pool_index(write)]
-        with _POOLS_LOCK:
-            pool = _POOLS.get(server)
-            if pool is None:
-                pool = _POOLS[server] = client._pool_class.from_url(server, **client._pool_options)
-        return pool
+    """There is one of these per process (`RedisCache._cache`), so Django's own table of
+    connection pools holds one pool per server for the whole process."""
+
+    def __init__(self, servers: list[str], **options: Any) -> None:
+        super().__init__(servers, **options)
+        self._redis: dict[int, redis.Redis] = {}
 
     def get_client(self, key: Key | None = None, *, write: bool = False) -> redis.Redis:
         """The process's client for the server: Django makes a new one for every operation,
         and setting one up (its table of reply handlers) costs more than a small GET."""
-        client: Any = self
-        server = client._servers[client._get_connection_pool_index(write)]
-        found = _CLIENTS.get(server)
+        client: Any = self  # Django's client keeps these private and untyped
+        index = client._get_connection_pool_index(write)
+        found = self._redis.get(index)
         if found is None:
-            pool = self._get_connection_pool(write)
-            with _POOLS_LOCK:
-                found = _CLIENTS.setdefault(server, client._client(connection_pool=pool))
+            found = self._redis.setdefault(index, super().get_client(key, write=write))
         return found
 
     def add(self, key: Key, value: Any, timeout: Any) -> bool:
@@ -126,6 +112,7 @@ class TolerantRedisCacheClient(django_redis.RedisCacheClient):
 
 # One cache client per server list and options for the process.
 _CACHE_CLIENTS: dict[str, TolerantRedisCacheClient] = {}
+_CACHE_CLIENTS_LOCK = threading.Lock()
 
 
 class RedisCache(django_redis.RedisCache):
@@ -138,12 +125,13 @@ class RedisCache(django_redis.RedisCache):
         """The process's client. Under ASGI Django makes a cache object for each request, and
         a client with it, whose set-up asks the installed packages for redis-py's version (a
         read of its metadata from disk): most of a millisecond of every page that uses the
-        cache."""
+        cache. With a pool of its own, each would also open, and greet, a new connection to
+        Redis: about 3 ms more."""
         cache: Any = self  # Django keeps these private and untyped
         key = repr((cache._servers, sorted(cache._options.items())))
         client = _CACHE_CLIENTS.get(key)
         if client is None:
-            with _POOLS_LOCK:
+            with _CACHE_CLIENTS_LOCK:
                 made = cache._class(cache._servers, **cache._options)
                 client = _CACHE_CLIENTS.setdefault(key, made)
         return client
