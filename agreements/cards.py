@@ -1,4 +1,4 @@
-"""Need cards, rendered once per state and kept in the cache.
+"""Need cards and history lines, rendered once per state and kept in the cache.
 
 A card is the bulk of an agreement page: 50 needs are about 50 cards and most of the time it
 takes to render the page. Between two changes a card comes out the same, so each one is cached
@@ -12,6 +12,11 @@ add it.
 
 The CSRF token is the one thing on a card that belongs to the browser rather than to the data:
 cards are rendered with a placeholder, which each response swaps for its own token.
+
+A line of the history (one event, as one reader may see it) is kept the same way: every reader of
+an agreement sees mostly the same lines, and after a change only the new line (and those about
+the need that changed) is rendered, once for all of them. Its fingerprint is the event, what is
+loaded with it (the need, the actor's name) and whether it is masked for this reader.
 """
 
 import dataclasses
@@ -30,10 +35,12 @@ from django.utils.safestring import SafeString
 
 from accounts.models import User
 from agreements import pages
+from agreements.models import Event
 from agreements.negotiation import NeedView, VersionView
 from config import release
 
 TEMPLATE = "agreements/_need.html"
+HISTORY_LINE = "agreements/_history_line.html"
 TIMEOUT = 24 * 60 * 60
 
 
@@ -124,5 +131,29 @@ def render_cards(
             html = rendered[key] = str(template.render(context))
         # Our template's output, escaped there; only the CSRF token (ours too) goes in.
         item.html = SafeString(html.replace(pages.CSRF_PLACEHOLDER, token))  # nosec B703
+    if rendered:
+        cache.set_many(rendered, TIMEOUT)
+
+
+def render_history(events: Iterable[Event]) -> None:
+    """Set `event.html` on each line of a history (its `masked` already set for the reader):
+    from the cache where the line is unchanged, rendered (and kept) otherwise. One round trip to
+    the cache to read, one to write what was missing."""
+    events = list(events)
+    shared = [release.digest(), translation.get_language(), timezone.get_current_timezone_name()]
+    keys = {}
+    for event in events:
+        out = list(shared)
+        _stamp(event, out, set())  # `masked` is an attribute of the instance: stamped too
+        keys[event.pk] = "line:" + hashlib.blake2b(repr(out).encode(), digest_size=20).hexdigest()
+    found = cache.get_many(keys.values())
+    rendered: dict[str, str] = {}
+    template = get_template(HISTORY_LINE)
+    for event in events:
+        key = keys[event.pk]
+        html = found.get(key)
+        if html is None:
+            html = rendered[key] = str(template.render({"event": event}))
+        event.html = SafeString(html)  # type: ignore[attr-defined]  # our template's output
     if rendered:
         cache.set_many(rendered, TIMEOUT)

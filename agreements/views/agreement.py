@@ -44,6 +44,7 @@ def render_page(
         participant=participant,
     )
     cards.render_cards(request, view, view.items, token=extra.get("csrf_token", ""))
+    cards.render_history(view.events)
     if "kept_share" not in extra:
         extra["kept_share"] = trust.kept_share_if_any(participant.agreement, timezone.now())
     if "respond_by_form" not in extra:
@@ -194,6 +195,7 @@ def agreement_history(request: AuthenticatedHttpRequest, public_id: str) -> Http
     agreement = participant.agreement
     version = negotiation.current_version(agreement)
     events = negotiation.history(agreement=agreement, version=version, viewer=request.user)
+    cards.render_history(events)
     return render(request, "agreements/_history.html", {"events": events})
 
 

@@ -13,6 +13,7 @@ import datetime
 import random
 import re
 from collections.abc import Iterator
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -279,3 +280,43 @@ def test_each_browser_gets_its_own_csrf_token_in_cached_cards(alice: User, bob: 
         assert posted.status_code == 302, posted.status_code
     assert tokens[0] != tokens[1]
     assert need.comments.count() == 2
+
+
+def test_history_lines_are_rendered_once_for_every_reader(
+    alice: User, bob: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    need = put_down(start(alice, bob), alice, "Call when you land")
+    agreement = need.version.agreement
+    rendered: list[int] = []
+    get_template = cards.get_template
+    line = get_template(cards.HISTORY_LINE)
+
+    class Counting:
+        def render(self, context: dict[str, Any]) -> str:
+            rendered.append(context["event"].pk)
+            return str(line.render(context))
+
+    def counting(name: str) -> Any:
+        return Counting() if name == cards.HISTORY_LINE else get_template(name)
+
+    monkeypatch.setattr(cards, "get_template", counting)
+    readers = {}
+    for person in (alice, bob):
+        readers[person.pk] = Client()
+        readers[person.pk].force_login(person)
+    events = list(agreement.events.values_list("pk", flat=True))
+    first = readers[bob.pk].get(url("detail", agreement)).content.decode()
+    assert sorted(rendered) == sorted(events)  # Bob's page rendered every line
+    rendered.clear()
+    assert readers[alice.pk].get(url("detail", agreement)).status_code == 200
+    assert rendered == []  # Alice's took them all from the cache
+    services.need_comment(need=need, author=alice, body="Within the hour?")
+    comment = agreement.events.latest("pk")
+    again = readers[bob.pk].get(url("history", agreement), headers=HX).content.decode()
+    # The new line, and those about the need it changed (a line is stamped with its need);
+    # none of the others.
+    about_the_need = set(need.events.values_list("pk", flat=True))
+    assert comment.pk in rendered and set(rendered) <= about_the_need
+    assert len(about_the_need) < len(events) + 1
+    assert _history_of(again).count("<li>") == _history_of(first).count("<li>") + 1
+    assert "commented" in _history_of(again).split("<li>")[1]
