@@ -32,9 +32,13 @@ from django.db import connection
 from django.http import HttpRequest
 from django.middleware.csp import get_nonce
 from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 
+from accounts.http import AuthenticatedHttpRequest
+from accounts.models import User
+from agreements.dashboard import waiting_count
 from agreements.models import Participant
 from agreements.negotiation import HISTORY_LENGTH
 from config import release
@@ -49,6 +53,9 @@ def _placeholder(name: str) -> str:
 
 CSRF_PLACEHOLDER = _placeholder("csrf")
 NONCE_PLACEHOLDER = _placeholder("nonce")
+# Where a negotiation region sent to htmx carries the navigation count (`waiting_count_update`):
+# it counts across all of a person's agreements, so it is never kept with one page.
+WAITING_PLACEHOLDER = _placeholder("waiting")
 
 # Tables no agreement page shows, and why: what is on the page comes from the stamped tables.
 NOT_ON_THE_PAGE = {
@@ -132,9 +139,19 @@ def keeps(request: HttpRequest) -> bool:
     return not len(get_messages(request))
 
 
-def for_browser(request: HttpRequest, html: str) -> str:
-    """The page as this response sends it: the browser's own CSRF token, and the nonce this
-    response's Content-Security-Policy lets scripts run with, where the placeholders are."""
+def for_browser(request: AuthenticatedHttpRequest, html: str) -> str:
+    """The page as this response sends it: the browser's own CSRF token, the nonce this
+    response's Content-Security-Policy lets scripts run with, and the navigation count, fresh,
+    where the placeholders are."""
     nonce = get_nonce(request)  # read: the policy header names it
     html = html.replace(NONCE_PLACEHOLDER, str(nonce) if nonce is not None else "")
+    if WAITING_PLACEHOLDER in html:
+        html = html.replace(WAITING_PLACEHOLDER, waiting_count_update(request.user))
     return html.replace(CSRF_PLACEHOLDER, get_token(request))
+
+
+def waiting_count_update(user: User) -> str:
+    """The navigation count, to be swapped in out of band with a negotiation region. A change
+    to an agreement has its pages refresh their region, so the region brings the count rather
+    than every page asking for it again (agreements/streams.py sends them no `waiting`)."""
+    return render_to_string("agreements/_waiting_count_oob.html", {"count": waiting_count(user)})

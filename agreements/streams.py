@@ -33,7 +33,8 @@ def _int(value: str | None) -> int:
 
 async def stream(request: HttpRequest, public_id: str | None = None) -> StreamingHttpResponse:
     """One stream per open page: `waiting` when anything of yours changed (the navigation count
-    follows), and on an agreement page `changed` and `presence` for that agreement."""
+    follows), and on an agreement page `changed`, `settle`, `need-N`, `history` and `presence`
+    for that agreement, whose region brings the navigation count with it."""
     user = await request.auser()
     if not user.is_authenticated:
         raise Http404
@@ -141,8 +142,9 @@ async def _events(user_id: int, agreement: Agreement | None, since: int) -> Asyn
                     if message.kind == "presence":
                         yield live.sse("presence")
                     elif message.kind == "need":
-                        # The card first, at once; then the region settles (groups, counts).
-                        yield live.sse(f"need-{message.need}", id=message.event)
+                        # One need changed (an answer…): the region, after a short pause in
+                        # which a burst of them adds up to one request. It brings the card, its
+                        # place in the groups, the counts, and the navigation count with it.
                         yield live.sse("settle", id=message.event)
                     elif message.kind == "comment":
                         # The card at once; then the history, which alone has a new line.
@@ -150,6 +152,7 @@ async def _events(user_id: int, agreement: Agreement | None, since: int) -> Asyn
                         yield live.sse("history", id=message.event)
                     else:
                         yield live.sse("changed", id=message.event)
+                    continue  # the region's refresh brings the navigation count along
                 if message.kind in ("changed", "need"):
                     yield live.sse("waiting")
         finally:

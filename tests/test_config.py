@@ -5,6 +5,7 @@ import gzip
 import os
 import subprocess
 import sys
+import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from asgiref.sync import AsyncToSync, SyncToAsync
 from asgiref.testing import ApplicationCommunicator
 from django.conf import settings
+from django.core import signals
 from django.core.cache import caches
 from django.core.handlers.asgi import ASGIHandler
 from django.test import Client
@@ -173,12 +175,43 @@ def _crossings(
 def test_a_request_goes_from_the_event_loop_to_a_thread_once_for_all_its_middleware(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """config.asgi runs the whole middleware chain and the view in one worker thread: three
-    crossings in all (the request_started signal, the chain, request_finished), where Django's
-    own handler crosses at every async-capable middleware and around the view."""
+    """config.asgi runs the request_started signal, the whole middleware chain with the view,
+    and request_finished in one worker thread: one crossing, where Django's own handler crosses
+    for each signal, at every async-capable middleware and around the view."""
     from config.asgi import application
 
     ours = _crossings(application, reverse("account_login"), monkeypatch)
     django_s = _crossings(ASGIHandler(), reverse("account_login"), monkeypatch)
-    assert ours == {"to a thread": 3}
+    assert ours == {"to a thread": 1}
     assert django_s["to a thread"] + django_s["to the loop"] > 6  # what the test would catch
+
+
+@pytest.mark.django_db(transaction=True)
+def test_requests_are_served_by_a_fixed_set_of_threads_each_giving_its_connection_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No new thread per request; `request_finished` runs in the thread that started the
+    request, which is the one holding its database connection."""
+    from config.asgi import application
+
+    started: list[str] = []
+    finished: list[str] = []
+
+    def on_started(**_: object) -> None:
+        started.append(threading.current_thread().name)
+
+    def on_finished(**_: object) -> None:
+        finished.append(threading.current_thread().name)
+
+    signals.request_started.connect(on_started)
+    signals.request_finished.connect(on_finished)
+    try:
+        for _ in range(3):
+            _crossings(application, reverse("account_login"), monkeypatch)
+    finally:
+        signals.request_started.disconnect(on_started)
+        signals.request_finished.disconnect(on_finished)
+    assert len(started) == 3 and started == finished
+    # Threads of the handler's pool (Django's handler starts a "ThreadPoolExecutor-…" thread
+    # per request).
+    assert all(name.startswith("request_") for name in started), started

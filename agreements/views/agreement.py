@@ -47,6 +47,8 @@ def render_page(
     cards.render_history(view.events)
     if "kept_share" not in extra:
         extra["kept_share"] = trust.kept_share_if_any(participant.agreement, timezone.now())
+    if region == "negotiation" and "waiting_count" not in extra:
+        extra["waiting_count"] = pages.waiting_count_update(request.user)
     if "respond_by_form" not in extra:
         shown = timezone.localdate(version.respond_by) if version.respond_by else None
         extra["respond_by_form"] = RespondByForm(initial={"respond_by": shown})
@@ -130,6 +132,7 @@ def show(
             region="negotiation" if request.htmx else "",
             csrf_token=pages.CSRF_PLACEHOLDER,
             csp_nonce=pages.NONCE_PLACEHOLDER,
+            waiting_count=pages.WAITING_PLACEHOLDER if request.htmx else "",
         )
         html = response.content.decode()
         if kept:

@@ -3,7 +3,8 @@
 //   fetched again, and while the person's own action is on its way, announcements wait for it;
 // - elements with data-live-delay wait that long (and up to half as long again, at random)
 //   after the last announcement, so a burst of changes costs one request (the region settling
-//   after a card changed, the navigation count), and the pages of one agreement spread out;
+//   after an answer, the history after a comment, the navigation count on other pages), and
+//   the pages of one agreement spread out;
 // - a region being typed in waits until the person leaves the field, so nothing they write is
 //   wiped (a submitted form brings a fresh region anyway).
 (function () {

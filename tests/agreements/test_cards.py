@@ -19,6 +19,7 @@ from unittest import mock
 import pytest
 from django.core.cache.backends.dummy import DummyCache
 from django.db import transaction
+from django.template.loader import get_template
 from django.test import Client
 from django.utils import timezone
 
@@ -288,7 +289,6 @@ def test_history_lines_are_rendered_once_for_every_reader(
     need = put_down(start(alice, bob), alice, "Call when you land")
     agreement = need.version.agreement
     rendered: list[int] = []
-    get_template = cards.get_template
     line = get_template(cards.HISTORY_LINE)
 
     class Counting:

@@ -1,11 +1,14 @@
 """The agreement page (/a/<id>/) and the page of one version (/a/<id>/v/<n>/)."""
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 from pytest_django import DjangoAssertNumQueries
 
 from accounts.models import User
+from agreements.dashboard import waiting_for
 from agreements.models import Agreement, Participant
 from agreements.negotiation import HISTORY_LENGTH
 from tests.agreements.helpers import (
@@ -20,6 +23,7 @@ from tests.agreements.helpers import (
     draft,
     html,
     many_needs,
+    need_url,
     person,
     put_down,
     renegotiate,
@@ -36,12 +40,16 @@ pytestmark = pytest.mark.django_db
 # version), the version, then negotiation.build: participants, needs (+ addressees, responses,
 # comments), events, signatures, versions, invitations, and whether there are check-ins
 # ("commitments kept"). Whatever the number of needs.
-REGION_QUERIES = 15
+RENDER_QUERIES = 15
+# An htmx refresh of the negotiation region: the same, and the navigation count it brings.
+REGION_QUERIES = RENDER_QUERIES + 1
 # A visit to the whole page, written down (something changed since the one before): the
 # update, and the stamp again.
-PAGE_QUERIES = REGION_QUERIES + 2
-# The same page again, nothing on it changed: up to the stamp, then the cache.
+PAGE_QUERIES = RENDER_QUERIES + 2
+# The same page again, nothing on it changed: up to the stamp, then the cache (and for the
+# region, the navigation count).
 PAGE_CACHED_QUERIES = 4
+REGION_CACHED_QUERIES = PAGE_CACHED_QUERIES + 1
 
 
 @pytest.fixture
@@ -436,9 +444,40 @@ def test_the_htmx_region_takes_the_same_queries_whatever_its_size(
     with django_assert_num_queries(REGION_QUERIES):  # an htmx refresh is not a visit
         rendered = client.get(region, headers=HX)
     assert_fragment(rendered)
-    with django_assert_num_queries(PAGE_CACHED_QUERIES):
+    with django_assert_num_queries(REGION_CACHED_QUERIES):
         cached = client.get(region, headers=HX)
     assert same_page(html(cached)) == same_page(html(rendered))
+    # Both bring the navigation count along, fresh, for htmx to swap in out of band.
+    for response in (rendered, cached):
+        assert _navigation_count(html(response)) == waiting_for(bob).count
+
+
+def _navigation_count(page: str) -> int | None:
+    """The count a region brings along for the navigation (None: it brings none)."""
+    found = re.search(r'<span hx-swap-oob="innerHTML:#nav-waiting">(.*?)</span>\s*$', page, re.S)
+    if found is None:
+        return None
+    number = re.search(r'class="nav-count"[^>]*>(\d+)<', found[1])
+    return int(number[1]) if number else 0
+
+
+def test_the_region_brings_the_navigation_count_and_the_page_does_not(
+    client: Client, alice: User, bob: User, carol: User
+) -> None:
+    """The stream sends an agreement's page no `waiting` for that agreement's changes: the
+    region its refresh brings, and the one an action sends back, carry the count instead."""
+    agreement = start(alice, bob, carol)
+    need = put_down(agreement, alice, "Call when you land")
+    client.force_login(bob)
+    assert _navigation_count(html(client.get(detail_url(agreement)))) is None  # it loads its own
+    region = detail_url(agreement) + "?shown=1-negotiating"
+    assert _navigation_count(html(client.get(region, headers=HX))) == 1
+    answered = client.post(need_url("respond", need), {"answer": "accept"}, headers=HX)
+    assert _navigation_count(html(answered)) == 0  # Carol is still to answer: nothing to sign
+    # A later change in another of Bob's agreements shows in the next region of this one.
+    other = start(alice, bob, title="Another")
+    put_down(other, alice, "Water the plants")
+    assert _navigation_count(html(client.get(region, headers=HX))) == 1
 
 
 # The history alone (after a comment): session, user, participant, version, events; and where

@@ -64,9 +64,13 @@ def test_moves_appear_live_and_presence_shows(
     expect(a.locator("#presence")).to_contain_text("Bob")
     expect(b.locator("#presence")).to_contain_text("Alice")
 
+    expect(a.locator("#nav-waiting")).to_have_text("")  # nothing waits on Alice
     card = b.locator("article", has_text="Call when you are late.")
     card.get_by_role("button", name="Accept").click()
     expect(a.locator("article", has_text="Call when you are late.")).to_contain_text("Picked it up")
+    # Nothing is open now: the version waits for Alice's signature, and her navigation says so
+    # (the region's refresh brought the count along).
+    expect(a.locator("#nav-waiting .nav-count")).to_have_text("1")
 
     card = b.locator("article", has_text="Call when you are late.")
     card.locator("summary", has_text="Comment").click()
