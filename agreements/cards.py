@@ -14,9 +14,10 @@ The CSRF token is the one thing on a card that belongs to the browser rather tha
 cards are rendered with a placeholder, which each response swaps for its own token.
 
 A line of the history (one event, as one reader may see it) is kept the same way: every reader of
-an agreement sees mostly the same lines, and after a change only the new line (and those about
-the need that changed) is rendered, once for all of them. Its fingerprint is the event, what is
-loaded with it (the need, the actor's name) and whether it is masked for this reader.
+an agreement sees mostly the same lines, and after a change only the new line is rendered, once
+for all of them. An event never changes (the database refuses it: migration 0005), so a line's
+fingerprint is the event's id and what can change around it: whether it is masked for this
+reader, the actor's name and the need's wording.
 """
 
 import dataclasses
@@ -143,8 +144,14 @@ def render_history(events: Iterable[Event]) -> None:
     shared = [release.digest(), translation.get_language(), timezone.get_current_timezone_name()]
     keys = {}
     for event in events:
-        out = list(shared)
-        _stamp(event, out, set())  # `masked` is an attribute of the instance: stamped too
+        need = event.need
+        out = [
+            *shared,
+            event.pk,
+            getattr(event, "masked", False),
+            event.actor.name if event.actor else None,
+            need.statement if need else None,
+        ]
         keys[event.pk] = "line:" + hashlib.blake2b(repr(out).encode(), digest_size=20).hexdigest()
     found = cache.get_many(keys.values())
     rendered: dict[str, str] = {}
