@@ -27,7 +27,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from _setup import PROJECT, bench_database
+from _setup import PROJECT, bench_database, machine_speed
 
 if TYPE_CHECKING:
     from tests.support.asgi_server import AsgiServer
@@ -155,6 +155,7 @@ def report(out: Path) -> None:
 
 def main() -> None:
     load_before = os.getloadavg()  # what else the machine was doing, before this bench added to it
+    speed = machine_speed()
     os.environ.setdefault("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/accord_load")
     redis = os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/7")
     database = bench_database()
@@ -196,6 +197,7 @@ def main() -> None:
             "times in ms"
         )
         print("  load average before the run: " + ", ".join(f"{x:.2f}" for x in load_before))
+        print(f"  machine speed: {speed:.1f} ms for bench/_setup.py's fixed loop (lower is faster)")
         report(out)
         server_errors(SERVER_LOG)
         print(f"  CPU during the run ({wall:.0f} s, {cores} cores): server {server_cpu:.0f} s "

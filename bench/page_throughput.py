@@ -21,7 +21,7 @@ import sys
 import time
 
 import httpx
-from _setup import bench_database, percentile
+from _setup import bench_database, machine_speed, percentile
 
 SECONDS = float(sys.argv[1]) if len(sys.argv) > 1 else 20.0
 SLICES = 4  # turns each view takes
@@ -76,6 +76,7 @@ async def compare(urls: dict[str, str], cookie: str) -> dict[str, tuple[float, f
 
 def main() -> None:
     load_before = os.getloadavg()  # what else the machine was doing, before this bench added to it
+    speed = machine_speed()
     database = bench_database()
     from _agreement import make_agreement, session_cookie
     from django.db import connection
@@ -106,6 +107,7 @@ def main() -> None:
           f"{'Redis' if redis else 'no Redis'}, {CONCURRENCY} concurrent clients, "
           f"{SECONDS:.0f} s per view in {SLICES} turns")  # fmt: skip
     print("  load average before the run: " + ", ".join(f"{x:.2f}" for x in load_before))
+    print(f"  machine speed: {speed:.1f} ms for bench/_setup.py's fixed loop (lower is faster)")
     for name, (rps, p50, p95, errors) in results.items():
         print(f"  {name:20} {paths[name]:32} {rps:7.1f} req/s  p50 {p50:6.1f} ms  "
               f"p95 {p95:6.1f} ms  errors {errors}")  # fmt: skip
