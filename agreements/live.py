@@ -41,7 +41,7 @@ RESUBSCRIBE_SECONDS = (0.25, 4.0)
 class Message:
     agreement: str  # public id
     event: int  # Event.pk: also the SSE id, so a reconnecting browser says what it last saw
-    # "changed", "presence", "need" (one need changed: an answer…), "comment" (one need's card
+    # "changed", "presence", "need" (only one need's card changed), "comment" (one need's card
     # and the history changed), "notified" (a person's own notifications; with no agreement),
     # or "resumed" (the channel was lost for a while and is back: whatever was sent meanwhile
     # never arrived; with no agreement)
@@ -262,10 +262,10 @@ CARD_EVENTS = {"accepted", "declined", "reworded", "reopened"}
 
 
 def publish_event(agreement_id: int, event_id: int, event_kind: str, need_id: int | None) -> None:
-    """After commit: a change to one need (an answer…) is announced as such, so pages refresh
-    their region after a short pause, a burst of answers costing one request; a comment changes
-    nothing but its card and the history (no need's state, nothing that waits on anyone), which
-    pages refresh alone; anything else as a change to the agreement, refreshed at once."""
+    """After commit: a change to one need's card is announced as such, so pages can refresh just
+    that card at once (and the rest of the region a little later); a comment too, and it changes
+    nothing else but the history (no need's state, nothing that waits on anyone); anything else
+    as a change to the agreement."""
     if need_id and event_kind == "commented":
         publish_change(agreement_id, event_id, kind="comment", need=need_id)
     elif need_id and event_kind in CARD_EVENTS:

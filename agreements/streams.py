@@ -142,9 +142,9 @@ async def _events(user_id: int, agreement: Agreement | None, since: int) -> Asyn
                     if message.kind == "presence":
                         yield live.sse("presence")
                     elif message.kind == "need":
-                        # One need changed (an answer…): the region, after a short pause in
-                        # which a burst of them adds up to one request. It brings the card, its
-                        # place in the groups, the counts, and the navigation count with it.
+                        # The card first, at once; then the region settles (groups, counts,
+                        # and the navigation count, which it brings along).
+                        yield live.sse(f"need-{message.need}", id=message.event)
                         yield live.sse("settle", id=message.event)
                     elif message.kind == "comment":
                         # The card at once; then the history, which alone has a new line.

@@ -11,12 +11,12 @@ buttons' htmx posts with the `HX-Request` and `X-CSRFToken` headers the page set
 The agreement page also keeps its live-update stream open (Server-Sent Events). The stream is
 read in the background: opening it counts as a request (until its headers arrive), what follows
 does not, as it lasts as long as the page is open. What it makes the page fetch is counted, as
-the browser (static/js/live.js) fetches it: after an answer, the negotiation region 0.5 to
-0.75 s after the last one; after a comment, the need's card at once and the history 1.5 to
-2.25 s after; after anything else, the region at once (live.js spreads the delays at random; the
-region brings the navigation count along). Nothing the page already shows (the person's own
-action brought it), and nothing while their own action is on its way. A stream that fails to
-open or drops counts as an error (drops apart, as they have no response time).
+the browser (static/js/live.js) fetches it: a changed need's card at once, then the negotiation
+region (after a comment, only the history) 1.5 to 2.25 s after the last change (live.js spreads
+the delays at random); after any other change, the region at once. The region brings the
+navigation count along. Nothing the page already shows (the person's own action brought it),
+and nothing while their own action is on its way. A stream that fails to open or drops counts
+as an error (drops apart, as they have no response time).
 
 Think time: 5 to 15 s between steps, as someone who sat down to negotiate works through the
 list: reading a need, what it looks like and the answers so far takes several seconds before a
@@ -279,7 +279,7 @@ class Person(FastHttpUser):
         elif kind == "changed":
             gevent.spawn(self.refresh_region, event_id)
         elif kind == "settle":
-            self.later("settle", 0.5, self.refresh_region, event_id)
+            self.later("settle", 1.5, self.refresh_region, event_id)
         elif kind == "history":
             self.later("history", 1.5, self.refresh_history, event_id)
         elif kind.startswith("need-"):
