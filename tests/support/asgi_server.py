@@ -85,6 +85,9 @@ class AsgiServer:
             sys.executable, "-m", "uvicorn", "config.asgi:application",
             "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers),
             "--timeout-graceful-shutdown", "1", "--log-level", "warning", "--no-access-log",
+            # As docker-compose.yml: longer than a browser's pause between two clicks, so the
+            # server does not close a kept-alive connection just as the next request is sent.
+            "--timeout-keep-alive", "75",
         ]  # fmt: skip
 
     def start(self, timeout: float = 30.0) -> "AsgiServer":
