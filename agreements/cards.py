@@ -23,7 +23,7 @@ reader, the actor's name and the need's wording.
 import dataclasses
 import datetime
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.cache import cache
@@ -110,39 +110,50 @@ def fingerprint(view: VersionView, item: NeedView, sources: str) -> str:
     return hashlib.blake2b(repr(out).encode(), digest_size=20).hexdigest()
 
 
+def _kept_or_rendered[T](keyed: list[tuple[str, T]], render: Callable[[T], str]) -> list[str]:
+    """The HTML of each item: from the cache under its key, or rendered (and kept) where it is
+    missing. One round trip to the cache to read, one to write what was missing."""
+    found = cache.get_many([key for key, _ in keyed])
+    rendered: dict[str, str] = {}
+    html = []
+    for key, item in keyed:
+        kept = found.get(key)
+        if kept is None:
+            kept = rendered[key] = render(item)
+        html.append(kept)
+    if rendered:
+        cache.set_many(rendered, TIMEOUT)
+    return html
+
+
 def render_cards(
     request: HttpRequest, view: VersionView, items: Iterable[NeedView], token: str = ""
 ) -> None:
     """Set `item.html` on each item: from the cache where the card is unchanged, rendered (and
-    kept) otherwise. One round trip to the cache to read, one to write what was missing. The
-    cards carry `token` as their CSRF token, by default the request's."""
+    kept) otherwise. The cards carry `token` as their CSRF token, by default the request's."""
     items = list(items)
     sources = release.digest()
-    keys = {item.need.pk: f"card:{fingerprint(view, item, sources)}" for item in items}
-    found = cache.get_many(keys.values())
-    rendered: dict[str, str] = {}
     template = get_template(TEMPLATE)
+
+    def render(item: NeedView) -> str:
+        # No request in the context: nothing of one browser's can end up in the cache.
+        context = {"view": view, "item": item, "csrf_token": pages.CSRF_PLACEHOLDER}
+        return str(template.render(context))
+
+    keyed = [(f"card:{fingerprint(view, item, sources)}", item) for item in items]
     token = token or get_token(request)
-    for item in items:
-        key = keys[item.need.pk]
-        html = found.get(key)
-        if html is None:
-            context = {"view": view, "item": item, "csrf_token": pages.CSRF_PLACEHOLDER}
-            # No request in the context: nothing of one browser's can end up in the cache.
-            html = rendered[key] = str(template.render(context))
+    for item, html in zip(items, _kept_or_rendered(keyed, render), strict=True):
         # Our template's output, escaped there; only the CSRF token (ours too) goes in.
         item.html = SafeString(html.replace(pages.CSRF_PLACEHOLDER, token))  # nosec B703
-    if rendered:
-        cache.set_many(rendered, TIMEOUT)
 
 
 def render_history(events: Iterable[Event]) -> None:
     """Set `event.html` on each line of a history (its `masked` already set for the reader):
-    from the cache where the line is unchanged, rendered (and kept) otherwise. One round trip to
-    the cache to read, one to write what was missing."""
+    from the cache where the line is unchanged, rendered (and kept) otherwise."""
     events = list(events)
     shared = [release.digest(), translation.get_language(), timezone.get_current_timezone_name()]
-    keys = {}
+    template = get_template(HISTORY_LINE)
+    keyed = []
     for event in events:
         need = event.need
         out = [
@@ -152,16 +163,9 @@ def render_history(events: Iterable[Event]) -> None:
             event.actor.name if event.actor else None,
             need.statement if need else None,
         ]
-        keys[event.pk] = "line:" + hashlib.blake2b(repr(out).encode(), digest_size=20).hexdigest()
-    found = cache.get_many(keys.values())
-    rendered: dict[str, str] = {}
-    template = get_template(HISTORY_LINE)
-    for event in events:
-        key = keys[event.pk]
-        html = found.get(key)
-        if html is None:
-            html = rendered[key] = str(template.render({"event": event}))
+        key = "line:" + hashlib.blake2b(repr(out).encode(), digest_size=20).hexdigest()
+        keyed.append((key, event))
+    lines = _kept_or_rendered(keyed, lambda event: str(template.render({"event": event})))
+    for event, html in zip(events, lines, strict=True):
         # Our template's output, escaped there.
         event.html = SafeString(html)  # type: ignore[attr-defined]  # nosec B703
-    if rendered:
-        cache.set_many(rendered, TIMEOUT)
