@@ -3,6 +3,7 @@
 import asyncio
 import gzip
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -20,6 +21,10 @@ from django.core.cache import caches
 from django.core.handlers.asgi import ASGIHandler
 from django.test import Client
 from django.urls import reverse
+
+from accounts.models import User
+from agreements import live
+from tests.agreements.helpers import HX, comment, detail_url, put_down, start
 
 PROJECT = Path(__file__).resolve().parent.parent
 PRODUCTION_ENV = {
@@ -134,6 +139,39 @@ def test_every_cache_object_of_the_process_shares_one_redis_client_and_pool() ->
     assert len(pools) == 1
     redis_clients = {id(client.get_client(write=write)) for client in clients for write in (0, 1)}
     assert len(redis_clients) == 1
+
+
+def test_the_compose_redis_has_a_memory_ceiling_and_drops_only_keys_that_expire() -> None:
+    compose = (PROJECT / "docker-compose.yml").read_text()
+    command = next(line for line in compose.splitlines() if "redis-server" in line)
+    assert re.search(r"--maxmemory \S+", command), command
+    assert "--maxmemory-policy volatile-lru" in command, command
+
+
+@pytest.mark.django_db
+def test_everything_the_app_keeps_in_redis_expires(
+    redis_url: str, client: Client, alice: User, bob: User
+) -> None:
+    """The broker's queues never expire, so under volatile-lru (docker-compose.yml) Redis can
+    only make room with what the app keeps: every key of ours must expire, or a full Redis would
+    refuse new tasks instead of dropping cache entries."""
+    agreement = start(alice, bob)
+    need = put_down(agreement, alice, to=[bob])
+    comment(need, bob)
+    client.force_login(bob)
+    assert client.get(detail_url(agreement)).status_code == 200  # the page, cards, history
+    assert client.get(detail_url(agreement), headers=HX).status_code == 200  # the region
+    live.hub().arrive(agreement.public_id, bob.pk, "a-tab")  # presence
+    client.logout()
+    refused = client.post(reverse("account_login"), {"login": bob.email, "password": "wrong"})
+    assert refused.status_code == 200  # a failed login, counted by the rate limit
+
+    redis = caches["default"]._cache.get_client(write=False)  # type: ignore[attr-defined]
+    keys = {key.decode(): redis.ttl(key) for key in redis.scan_iter("accord:*")}
+    kinds = {kind for kind in ("page", "card", "line", "presence", "rl") if
+             any(kind in key for key in keys)}  # fmt: skip
+    assert kinds == {"page", "card", "line", "presence", "rl"}, sorted(keys)
+    assert {key: ttl for key, ttl in keys.items() if ttl <= 0} == {}
 
 
 def _crossings(
