@@ -7,11 +7,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import Model, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Model
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from agreements import sql
 from agreements.models import (
     Agreement,
     Comment,
@@ -23,6 +24,7 @@ from agreements.models import (
     Participant,
     PrivateNote,
     Response,
+    Signature,
     Version,
     answers_hidden,
 )
@@ -215,15 +217,41 @@ GROUP_ORDER = ("waiting", "open", "agreed", "declined", "countered", "closed", "
 
 def current_version(agreement: Agreement) -> Version:
     """The open version, or the latest one when none is open."""
-    version = agreement.versions.order_by("-number").first()
-    assert version is not None, "every agreement has a first version"
-    return version
+    found = sql.select(
+        Version, "t.agreement_id = %s", [agreement.pk], order_by="t.number DESC", limit=1
+    )
+    assert found, "every agreement has a first version"
+    return found[0]
 
 
-def _visible_needs(version: Version, viewer: User) -> QuerySet[Need]:
-    """Needs put down, and the viewer's own drafts; nobody else's drafts, ever."""
-    return Need.objects.filter(version=version).filter(
-        ~Q(status=Need.Status.DRAFT) | Q(author=viewer)
+def _visible_needs(
+    version: Version, viewer: User, *, only: int | None, with_notes: bool
+) -> list[Need]:
+    """Needs put down, and the viewer's own drafts; nobody else's drafts, ever. With `only`,
+    just one need, the need it answers and its counter-proposals. With `with_notes`, each need
+    carries the viewer's own private note (`my_note`, `my_note_updated_at`): nobody else's."""
+    where = "t.version_id = %s AND (t.status <> %s OR t.author_id = %s)"
+    params: list[object] = [version.pk, Need.Status.DRAFT, viewer.pk]
+    if only is not None:
+        where += (
+            f" AND (t.id = %s OR t.answers_id = %s"
+            f" OR t.id IN (SELECT a.answers_id FROM {sql.table(Need)} a WHERE a.id = %s))"
+        )
+        params += [only, only, only]
+    extra = {}
+    if with_notes:
+        notes = sql.table(PrivateNote)
+        mine = f"FROM {notes} n WHERE n.need_id = t.id AND n.author_id = %s"
+        extra = {
+            "my_note": (f"(SELECT n.body {mine})", None),
+            "my_note_updated_at": (
+                f"(SELECT n.updated_at {mine})",
+                PrivateNote._meta.get_field("updated_at"),
+            ),
+        }
+        params = [viewer.pk, viewer.pk, *params]  # the SELECT's come before the WHERE's
+    return sql.select(
+        Need, where, params, order_by="t.put_down_at, t.created_at, t.id", extra=extra
     )
 
 
@@ -255,10 +283,14 @@ def build(
 ) -> VersionView:
     """The whole page, or with `only`, just what one need's card needs (that need, the need it
     answers and its counter-proposals): what a live update of one card asks for."""
-    everyone = list(
-        Participant.objects.filter(agreement=agreement)
-        .select_related("user")
-        .order_by("joined_at", "pk")  # in the order they joined, whoever visited last
+    # The rows below are read with hand-written SQL (agreements/sql.py): this runs for every
+    # region and card rendered, and the ORM's building of these queries cost more than the rest.
+    everyone = sql.select(
+        Participant,
+        "t.agreement_id = %s",
+        [agreement.pk],
+        order_by="t.joined_at, t.id",  # in the order they joined, whoever visited last
+        join={"user": User},
     )
     active = [p for p in everyone if p.left_at is None]
     parties = [p for p in active if p.role == Participant.Role.PARTY]
@@ -268,31 +300,24 @@ def build(
 
     users = {p.user_id: p.user for p in everyone}
 
-    visible = _visible_needs(version, viewer)
-    if only is not None:
-        answered = Need.objects.filter(pk=only).values("answers_id")
-        visible = visible.filter(Q(pk=only) | Q(answers_id=only) | Q(pk__in=answered))
-    if participant.is_party:
-        # The viewer's own private notes, in the same query: nobody else's, ever.
-        mine = PrivateNote.objects.filter(need=OuterRef("pk"), author=viewer)
-        visible = visible.annotate(
-            my_note=Subquery(mine.values("body")[:1]),
-            my_note_updated_at=Subquery(mine.values("updated_at")[:1]),
-        )
-    needs = list(visible.order_by("put_down_at", "created_at", "pk"))
+    needs = _visible_needs(version, viewer, only=only, with_notes=participant.is_party)
     ids = [need.pk for need in needs]
     # What each need is drawn from, in three plain queries; the people in them are the
     # participants' users (`_name`), not a copy per row.
     addressee_ids: dict[int, list[int]] = defaultdict(list)
-    through = Need.addressees.through.objects.filter(need_id__in=ids)
-    for need_id, user_id in through.values_list("need_id", "user_id"):
-        addressee_ids[need_id].append(user_id)
     responses: dict[int, list[Response]] = defaultdict(list)
-    for response in Response.objects.filter(need_id__in=ids):  # in the order given
-        responses[response.need_id].append(response)
     comments: dict[int, list[Comment]] = defaultdict(list)
-    for comment in Comment.objects.filter(need_id__in=ids):
-        comments[comment.need_id].append(comment)
+    if ids:
+        among = f"t.need_id IN {sql.placeholders(ids)}"
+        through = sql.table(Need.addressees.through)
+        for need_id, user_id in sql.pairs(
+            f"SELECT t.need_id, t.user_id FROM {through} t WHERE {among}", ids
+        ):
+            addressee_ids[need_id].append(user_id)
+        for response in sql.select(Response, among, ids, order_by="t.created_at, t.id"):
+            responses[response.need_id].append(response)
+        for comment in sql.select(Comment, among, ids, order_by="t.created_at, t.id"):
+            comments[comment.need_id].append(comment)
     _name(needs, "author", users)
     _name((r for rows in responses.values() for r in rows), "party", users)
     _name((c for rows in comments.values() for c in rows), "author", users)
@@ -380,14 +405,22 @@ def build(
             version.is_open or not agreement.versions.filter(number__gt=version.number).exists()
         )
     else:
-        events = list(_latest_events(agreement, version).select_related("need"))
+        events = _latest_events(agreement, version, join={"need": Need})
         _name(events, "actor", users)
-        signatures = list(version.signatures.order_by("signed_at", "pk"))
+        signatures = sql.select(
+            Signature, "t.version_id = %s", [version.pk], order_by="t.signed_at, t.id"
+        )
         _name(signatures, "party", users)
         signed_by = [s.party for s in signatures]
-        versions = list(agreement.versions.order_by("number"))
+        versions = sql.select(Version, "t.agreement_id = %s", [agreement.pk], order_by="t.number")
         is_current = versions[-1].pk == version.pk
-        invitations = [i for i in agreement.invitations.order_by("-created_at") if i.is_pending()]
+        invitations = [
+            invitation
+            for invitation in sql.select(
+                Invitation, "t.agreement_id = %s", [agreement.pk], order_by="t.created_at DESC"
+            )
+            if invitation.is_pending()
+        ]
         _name(invitations, "invited_by", users)
         requests = _facilitator_requests(waiting, parties) if participant.is_party else []
     return VersionView(
@@ -515,13 +548,15 @@ def hidden_from(agreement: Agreement, viewer: User) -> tuple[set[int], set[int]]
     return hidden_needs, hidden_counters
 
 
-def _latest_events(agreement: Agreement, version: Version) -> QuerySet[Event]:
-    """The history the page of `version` shows, latest first. A later version's history is not
-    part of an earlier one, kept as it was."""
-    events = Event.objects.filter(agreement=agreement)
+def _latest_events(
+    agreement: Agreement, version: Version, join: dict[str, type[Model]]
+) -> list[Event]:
+    """The history the page of `version` shows, latest first, with the rows named in `join`.
+    A later version's history is not part of an earlier one, kept as it was."""
+    where, params = "t.agreement_id = %s", [agreement.pk]
     if version.state == Version.State.SUPERSEDED:
-        events = events.filter(version=version)
-    return events.order_by("-pk")[:HISTORY_LENGTH]
+        where, params = where + " AND t.version_id = %s", [*params, version.pk]
+    return sql.select(Event, where, params, order_by="t.id DESC", limit=HISTORY_LENGTH, join=join)
 
 
 def history(*, agreement: Agreement, version: Version, viewer: User) -> list[Event]:
@@ -530,7 +565,7 @@ def history(*, agreement: Agreement, version: Version, viewer: User) -> list[Eve
     hidden_needs, hidden_counters = (
         hidden_from(agreement, viewer) if agreement.answer_independently else (set(), set())
     )
-    events = list(_latest_events(agreement, version).select_related("actor", "need"))
+    events = _latest_events(agreement, version, join={"actor": User, "need": Need})
     return _mask_hidden_answers(events, hidden_needs, hidden_counters, viewer)
 
 

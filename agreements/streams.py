@@ -11,7 +11,8 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import render
 
 from accounts.http import AuthenticatedHttpRequest
-from agreements import live
+from accounts.models import User
+from agreements import live, sql
 from agreements.dashboard import waiting_count
 from agreements.models import Agreement, Event, Participant
 from agreements.views import participant_for
@@ -169,13 +170,20 @@ async def _events(user_id: int, agreement: Agreement | None, since: int) -> Asyn
 def presence(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     """Who else has this agreement open right now."""
     participant = participant_for(request, public_id)
-    present = live.hub().present(participant.agreement.public_id) - {request.user.pk}
-    others = [
-        p.user
-        for p in Participant.objects.active()
-        .filter(agreement=participant.agreement, user_id__in=present)
-        .select_related("user")
-    ]
+    present = sorted(live.hub().present(participant.agreement.public_id) - {request.user.pk})
+    here = (
+        sql.select(
+            Participant,
+            "t.agreement_id = %s AND t.left_at IS NULL"
+            f" AND t.user_id IN {sql.placeholders(present)}",
+            [participant.agreement_id, *present],
+            order_by="t.id",
+            join={"user": User},
+        )
+        if present
+        else []
+    )
+    others = [p.user for p in here]
     return render(
         request, "agreements/_presence.html", {"others": others, "agreement": participant.agreement}
     )

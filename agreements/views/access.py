@@ -1,24 +1,27 @@
 """Who may open an agreement, a need: one helper each, 404 for everyone else."""
 
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 
 from accounts.http import AuthenticatedHttpRequest
-from agreements.models import Need, Participant
+from agreements import sql
+from agreements.models import Agreement, Need, Participant, Version
 
 
 def place_for(request: AuthenticatedHttpRequest, public_id: str) -> Participant:
     """The signed-in person's place in the agreement, even a facilitator still waiting for
     every party to agree; 404 for everyone else. Only the agreement page and leaving use it."""
-    participant = (
-        Participant.objects.active()
-        .select_related("agreement")
-        .filter(agreement__public_id=public_id, user=request.user)
-        .first()
+    # Every agreement view starts here: hand-written SQL (agreements/sql.py).
+    found = sql.select(
+        Participant,
+        "j_agreement.public_id = %s AND t.user_id = %s AND t.left_at IS NULL",
+        [public_id, request.user.pk],
+        order_by="t.id",
+        limit=1,
+        join={"agreement": Agreement},
     )
-    if participant is None:
+    if not found:
         raise Http404
-    return participant
+    return found[0]
 
 
 def participant_for(request: AuthenticatedHttpRequest, public_id: str) -> Participant:
@@ -40,11 +43,18 @@ def party_for(request: AuthenticatedHttpRequest, public_id: str) -> Participant:
 
 def need_for(participant: Participant, need_id: int) -> Need:
     """A need of this agreement that the person may see: never someone else's draft."""
-    need = get_object_or_404(
-        Need.objects.select_related("version"),
-        pk=need_id,
-        version__agreement=participant.agreement,
+    if not 0 < need_id < 2**63:  # no such row, and not a number every database can take
+        raise Http404
+    found = sql.select(
+        Need,
+        "t.id = %s AND j_version.agreement_id = %s",
+        [need_id, participant.agreement_id],
+        order_by="t.id",
+        join={"version": Version},
     )
+    if not found:
+        raise Http404
+    need = found[0]
     if need.is_draft and need.author_id != participant.user_id:
         raise Http404
     return need

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from django.db import OperationalError
-from django.test import AsyncClient, TestCase
+from django.test import AsyncClient, Client, TestCase
 from django.urls import reverse
 
 from accounts.models import User
@@ -310,3 +310,24 @@ def test_a_reminder_in_the_notifications_refreshes_the_count_on_any_page(
         return seen
 
     assert "event: notified" in run(scenario)
+
+
+def test_the_presence_line_names_the_others_here_and_nobody_else(
+    agreement: Agreement, alice: User, bob: User, carol: User, hub: live.Hub
+) -> None:
+    Participant.objects.create(agreement=agreement, user=carol)
+    gone = Participant.objects.create(
+        agreement=agreement, user=User.objects.create(email="g@x.org")
+    )
+    stranger = User.objects.create(email="s@x.org", display_name="Stranger")
+    client = Client()
+    client.force_login(alice)
+    path = reverse("agreements:presence", args=[agreement.public_id])
+    assert "Bob" not in client.get(path).content.decode()  # nobody else has it open
+
+    for user_id in (alice.pk, bob.pk, carol.pk, gone.user_id, stranger.pk):
+        hub.arrive(agreement.public_id, user_id, f"tab-{user_id}")
+    services.agreement_leave(agreement=agreement, user=gone.user)
+    line = client.get(path).content.decode()
+    assert "Bob" in line and "Carol" in line
+    assert "Alice" not in line and "Stranger" not in line and "g@x.org" not in line
