@@ -35,6 +35,15 @@ def redis_url() -> str:
 
 
 @pytest.fixture
+def postgresql() -> None:
+    """For what only PostgreSQL does here: pages kept under a stamp (a PostgreSQL function), and
+    the query counts pinned for it. On SQLite, a laptop's default, these are skipped."""
+    from django.db import connection
+
+    require(connection.vendor == "postgresql", "needs PostgreSQL (set DATABASE_URL)")
+
+
+@pytest.fixture
 def chromium_path() -> str:
     require(shutil.which(CHROMIUM) is not None, f"no Chromium at {CHROMIUM}")
     return CHROMIUM

@@ -18,7 +18,7 @@ from unittest import mock
 
 import pytest
 from django.core.cache.backends.dummy import DummyCache
-from django.db import transaction
+from django.db import connection, transaction
 from django.template.loader import get_template
 from django.test import Client
 from django.utils import timezone
@@ -244,7 +244,8 @@ def test_a_cached_page_is_always_the_page_rendered_afresh(
     # The run covered every kind of move, and the cache was used (not just filled).
     assert made == set(MOVES)
     assert any(key.startswith("card:") for key in cached_keys("card:"))
-    assert len(from_cache) > len(sequence)  # pages and regions served from the cache
+    if connection.vendor == "postgresql":  # pages are kept only there (pages.stamp)
+        assert len(from_cache) > len(sequence)  # pages and regions served from the cache
 
 
 def test_a_card_changes_as_soon_as_what_it_shows_does(

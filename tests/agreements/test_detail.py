@@ -402,6 +402,7 @@ def test_a_version_hides_someone_elses_draft(
 # Query counts -----------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("postgresql")  # the counts pinned are PostgreSQL's
 @pytest.mark.parametrize("count", [5, 200])
 def test_the_page_takes_the_same_queries_whatever_its_size(
     client: Client,
@@ -429,6 +430,7 @@ def test_the_page_takes_the_same_queries_whatever_its_size(
     assert same_page(html(cached)) == same_page(html(rendered))
 
 
+@pytest.mark.usefixtures("postgresql")  # the counts pinned are PostgreSQL's
 @pytest.mark.parametrize("count", [5, 200])
 def test_the_htmx_region_takes_the_same_queries_whatever_its_size(
     client: Client,

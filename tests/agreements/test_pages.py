@@ -30,7 +30,7 @@ from tests.agreements.helpers import (
 )
 from tests.agreements.test_detail import PAGE_CACHED_QUERIES, PAGE_QUERIES
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("postgresql")]  # pages are kept there
 
 NEW = "New since your last visit"
 

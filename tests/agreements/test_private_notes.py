@@ -177,6 +177,7 @@ def test_someone_elses_draft_is_404(
     assert client.post(need_url("note", secret), NOTE).status_code == 302  # your own: fine
 
 
+@pytest.mark.usefixtures("postgresql")  # the counts pinned are PostgreSQL's
 @pytest.mark.parametrize("count", [5, 200])
 def test_notes_cost_no_query_on_the_page_or_the_card(
     client: Client,
