@@ -233,8 +233,9 @@ def _visible_needs(
     where = "t.version_id = %s AND (t.status <> %s OR t.author_id = %s)"
     params: list[object] = [version.pk, Need.Status.DRAFT, viewer.pk]
     if only is not None:
+        # Only a table name goes into the text; every value is a parameter.
         where += (
-            f" AND (t.id = %s OR t.answers_id = %s"
+            f" AND (t.id = %s OR t.answers_id = %s"  # nosec B608
             f" OR t.id IN (SELECT a.answers_id FROM {sql.table(Need)} a WHERE a.id = %s))"
         )
         params += [only, only, only]
@@ -311,7 +312,8 @@ def build(
         among = f"t.need_id IN {sql.placeholders(ids)}"
         through = sql.table(Need.addressees.through)
         for need_id, user_id in sql.pairs(
-            f"SELECT t.need_id, t.user_id FROM {through} t WHERE {among}", ids
+            f"SELECT t.need_id, t.user_id FROM {through} t WHERE {among}",  # nosec B608
+            ids,
         ):
             addressee_ids[need_id].append(user_id)
         for response in sql.select(Response, among, ids, order_by="t.created_at, t.id"):
