@@ -311,6 +311,7 @@ def test_a_sealed_agreement_can_still_take_and_end_a_facilitator(
     assert not Participant.objects.get(pk=facilitator.pk).may_read
 
 
+@pytest.mark.usefixtures("postgresql")  # the counts pinned are PostgreSQL's
 def test_the_page_with_a_facilitator_waiting_asks_one_more_query(
     client: Client,
     agreement: Agreement,

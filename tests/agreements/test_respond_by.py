@@ -357,6 +357,7 @@ def test_a_sealed_version_says_nothing_of_a_passed_date(
     assert "Answers asked for by" not in page
 
 
+@pytest.mark.usefixtures("postgresql")  # the counts pinned are PostgreSQL's
 @pytest.mark.parametrize("count", [5, 200])
 def test_the_page_after_the_date_takes_the_same_queries_whatever_its_size(
     client: Client,

@@ -134,6 +134,7 @@ def test_an_action_on_one_web_process_reaches_a_page_on_another(
         second.stop()
 
 
+@pytest.mark.usefixtures("postgresql")  # pages are kept there
 def test_a_page_served_from_the_cache_works_as_a_rendered_one(
     browser: Browser, server: AsgiServer, agreement: Agreement, alice: User, bob: User
 ) -> None:
