@@ -47,6 +47,16 @@ def _delivery_field(label: "StrOrPromise") -> models.CharField[str, str]:
     return models.CharField(label, max_length=8, choices=Delivery.choices, default=Delivery.NOW)
 
 
+# Defaults given as functions: Django's checks take a fixed time of day as a default for a
+# mistaken "now" when they run within seconds of it, and `check --deploy` would fail then.
+def eight_in_the_morning() -> datetime.time:
+    return datetime.time(8, 0)
+
+
+def nine_in_the_evening() -> datetime.time:
+    return datetime.time(21, 0)
+
+
 class Preferences(models.Model):
     """How and when a person hears from Accord. Created the first time it is needed."""
 
@@ -62,12 +72,12 @@ class Preferences(models.Model):
     respond_by = _delivery_field(_("A respond-by date is coming up"))
     review = _delivery_field(_("A review date is coming up"))
     check_in = _delivery_field(_("A check-in is due"))
-    digest_time = models.TimeField(_("send the daily digest at"), default=datetime.time(8, 0))
+    digest_time = models.TimeField(_("send the daily digest at"), default=eight_in_the_morning)
     quiet_from = models.TimeField(
-        _("quiet from"), null=True, blank=True, default=datetime.time(21, 0)
+        _("quiet from"), null=True, blank=True, default=nine_in_the_evening
     )
     quiet_until = models.TimeField(
-        _("quiet until"), null=True, blank=True, default=datetime.time(8, 0)
+        _("quiet until"), null=True, blank=True, default=eight_in_the_morning
     )
     paused_until = models.DateTimeField(_("paused until"), null=True, blank=True)
     quote_needs = models.BooleanField(

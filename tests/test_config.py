@@ -1,6 +1,7 @@
 """The production configuration, checked the way an operator would run it."""
 
 import asyncio
+import datetime
 import gzip
 import os
 import re
@@ -16,11 +17,12 @@ import pytest
 from asgiref.sync import AsyncToSync, SyncToAsync
 from asgiref.testing import ApplicationCommunicator
 from django.conf import settings
-from django.core import signals
+from django.core import checks, signals
 from django.core.cache import caches
 from django.core.handlers.asgi import ASGIHandler
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from agreements import live
@@ -53,6 +55,17 @@ def test_check_deploy_is_clean_under_production_settings() -> None:
     result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION_ENV)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+@pytest.mark.parametrize("moment", ["08:00:00", "21:00:00"])
+def test_the_checks_pass_at_any_time_of_day(moment: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No default of ours looks like a mistaken "now" to Django (fields.W161): fixed times of
+    day as defaults did, within seconds of 8:00 and 21:00 UTC, failing `check --deploy`."""
+    at = datetime.datetime.combine(
+        datetime.date(2026, 1, 5), datetime.time.fromisoformat(moment), tzinfo=datetime.UTC
+    )
+    monkeypatch.setattr(timezone, "now", lambda: at)
+    assert [m for m in checks.run_checks() if m.id == "fields.W161"] == []
 
 
 def test_production_refuses_to_start_without_a_secret_key() -> None:
