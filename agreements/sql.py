@@ -101,8 +101,9 @@ def select[M: Model](
     """Rows of `model` (aliased `t` in `where` and `order_by`) as model instances.
 
     `join` names foreign keys to load with each row, as `select_related` does (a null key gives
-    None). `extra` adds computed columns, set as attributes of each
-    instance: name -> (SQL expression, the field whose converters read it, or None).
+    None). `extra` adds computed columns, set as attributes of each instance: name -> (SQL
+    expression, the field whose converters read it, or None). Parameters of `extra` come first
+    in `params`, before those of `where`, as they come first in the query.
     """
     quote = connection.ops.quote_name
     vendor = connection.vendor
