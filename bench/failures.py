@@ -7,13 +7,16 @@ server of its own (never the shared ones, which it leaves alone), the app under 
 DEBUG off, a Celery worker and a small SMTP server. Runs the scenarios asked for (all three by
 default) and prints what each showed. Reminders are counted by the SMTP server itself, one
 recipient per reminder, so "duplicated" means a second email really went out. Exits 1 when
-anything was lost or sent twice, or a request hung.
+anything was lost or sent twice, or a request hung. The server's errors go to
+var/failures-server.log; where a request fails that should not have, the report quotes the
+exceptions the server logged for it.
 """
 
 import datetime
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -311,6 +314,22 @@ def redis_scenario(stack: Stack) -> dict[str, Any]:
     }
 
 
+SERVER_LOG = PROJECT / "var" / "failures-server.log"
+
+
+def server_log_size() -> int:
+    return SERVER_LOG.stat().st_size if SERVER_LOG.exists() else 0
+
+
+def server_log_causes(since: int) -> list[str]:
+    """The exceptions the server logged after `since` bytes of its log: the last line of each
+    traceback (`module.Error: message`)."""
+    with open(SERVER_LOG, "rb") as log:
+        log.seek(since)
+        lines = log.read().decode(errors="replace").splitlines()
+    return [line for line in lines if re.match(r"^[\w.]+(Error|Exception|Timeout)\b.*:", line)]
+
+
 def datetime_claim_timeout() -> datetime.timedelta:
     from notifications.services import CLAIM_TIMEOUT
 
@@ -373,9 +392,17 @@ def postgres_scenario(stack: Stack) -> dict[str, Any]:
     for path in paths:
         idle_client.get(path)
     connections.close_all()
+    logged = server_log_size()
     stack.postgres.stop("fast")
     stack.postgres.start()
-    idle = Counter(timed(lambda p=p: idle_client.get(p))[0] for p in paths * 5)  # type: ignore[misc]
+    idle: Counter[str] = Counter()
+    idle_failures = []
+    for path in paths * 5:
+        status, seconds = timed(lambda p=path: idle_client.get(p))  # type: ignore[misc]
+        idle[status] += 1
+        if status != "200":
+            idle_failures.append((path, status, seconds))
+    idle_causes = server_log_causes(logged) if idle_failures else []
     idle_client.close()
     clients = [browser(stack, bob) for _ in range(4)]
 
@@ -428,6 +455,8 @@ def postgres_scenario(stack: Stack) -> dict[str, Any]:
         "number of failures after it was back": len(failures_after),
         "only 200s again after (s)": recovered,
         "after a restart while idle, the next 20 requests": dict(idle),
+        "of those, failed (path, status, seconds)": idle_failures,
+        "the server's causes for them": idle_causes,
         "same server process": bool(
             stack.server.process
             and stack.server.process.pid == server_pid
@@ -560,9 +589,11 @@ def main() -> int:
 
         queue = str(app.conf.task_default_queue)
         worker_env = dict(os.environ)
-        server = AsgiServer(database=database, redis=redis.url(0), production=True)
-        # The errors an outage causes are what this measures; their tracebacks are noise here.
-        server.env["LOG_LEVEL"] = os.environ.get("SERVER_LOG_LEVEL", "CRITICAL")
+        # The errors an outage causes are what this measures: their tracebacks go to a file,
+        # where the report quotes the causes of any that should not have happened.
+        SERVER_LOG.unlink(missing_ok=True)
+        server = AsgiServer(database=database, redis=redis.url(0), production=True, log=SERVER_LOG)
+        server.env["LOG_LEVEL"] = os.environ.get("SERVER_LOG_LEVEL", "ERROR")
         server.start()
         logging.getLogger().setLevel(logging.CRITICAL)
         worker = CeleryWorker(worker_env, queue).start()

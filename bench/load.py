@@ -22,6 +22,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -30,7 +31,7 @@ from typing import TYPE_CHECKING
 from _setup import PROJECT, bench_database, machine_speed
 
 if TYPE_CHECKING:
-    from tests.support.asgi_server import AsgiServer
+    pass
 
 SECONDS = int(sys.argv[1]) if len(sys.argv) > 1 else 60
 PEOPLE = int(sys.argv[2]) if len(sys.argv) > 2 else 200
@@ -105,20 +106,6 @@ def run_locust(url: str, people_file: str, out: Path) -> tuple[int, float]:
     return done.returncode, used
 
 
-def start_logging_to(log: Path, server: "AsgiServer") -> None:
-    """Start the server with its error log in a file: under overload it writes thousands of
-    tracebacks, which would bury the figures."""
-    log.parent.mkdir(exist_ok=True)
-    saved = os.dup(2)
-    with open(log, "w") as f:
-        os.dup2(f.fileno(), 2)  # the server process inherits it
-        try:
-            server.start()
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-
-
 def server_errors(log: Path) -> None:
     """What the server logged: how many failed requests and streams, and the causes."""
     lines = log.read_text(errors="replace").splitlines()
@@ -133,7 +120,8 @@ def server_errors(log: Path) -> None:
         print(f"    {times} x {cause}")
 
 
-def report(out: Path) -> None:
+def report(out: Path) -> int:
+    """Print the figures per kind of request; return how many requests were counted."""
     with open(out / "load_stats.csv") as f:
         rows = list(csv.DictReader(f))
     print(
@@ -151,6 +139,7 @@ def report(out: Path) -> None:
         print(f"  error: {failure['Name']}: {failure['Error']} ({failure['Occurrences']} times)")
     streams = json.loads((out / "streams.json").read_text())
     print(f"  live streams that dropped once open (errors too): {streams['dropped']}")
+    return sum(int(row["Request Count"]) for row in rows if row["Name"] == "Aggregated")
 
 
 def main() -> None:
@@ -172,15 +161,29 @@ def main() -> None:
         out = Path(folder)
         people_file = out / "people.json"
         people_file.write_text(json.dumps(people))
-        server = AsgiServer(database=database, redis=redis, production=True, workers=WORKERS)
-        start_logging_to(SERVER_LOG, server)
+        # The server's errors go to a file: under overload it writes thousands of tracebacks,
+        # which would bury the figures.
+        SERVER_LOG.unlink(missing_ok=True)
+        server = AsgiServer(
+            database=database, redis=redis, production=True, workers=WORKERS, log=SERVER_LOG
+        ).start()
         assert server.process is not None
         pid = server.process.pid
+        # The CPU used while the figures are counted, from when they start (the arrivals and
+        # the warm-up over) to the end: per request, it says what each one costs.
+        window: dict[str, float] = {}
+        counting = threading.Timer(
+            PEOPLE / SPAWN_RATE + WARM_UP,
+            lambda: window.update(server=cpu_seconds(pid), machine=machine_seconds()[0]),
+        )
         try:
             server_before, machine_before = cpu_seconds(pid), machine_seconds()
+            counting.start()
             code, locust_cpu = run_locust(server.url, str(people_file), out)
-            server_cpu = cpu_seconds(pid) - server_before
-            busy, total = (b - a for a, b in zip(machine_before, machine_seconds(), strict=True))
+            counting.cancel()
+            server_after, machine_after = cpu_seconds(pid), machine_seconds()
+            server_cpu = server_after - server_before
+            busy, total = (b - a for a, b in zip(machine_before, machine_after, strict=True))
         finally:
             server.stop()
         if code != 0 or not (out / "load_stats.csv").exists():
@@ -198,13 +201,20 @@ def main() -> None:
         )
         print("  load average before the run: " + ", ".join(f"{x:.2f}" for x in load_before))
         print(f"  machine speed: {speed:.1f} ms for bench/_setup.py's fixed loop (lower is faster)")
-        report(out)
+        counted = report(out)
         server_errors(SERVER_LOG)
         print(f"  CPU during the run ({wall:.0f} s, {cores} cores): server {server_cpu:.0f} s "
               f"({server_cpu / wall:.0%} of a core), locust {locust_cpu:.0f} s "
               f"({locust_cpu / wall:.0%}), everything else {busy - server_cpu - locust_cpu:.0f} s "
               f"({(busy - server_cpu - locust_cpu) / wall:.0%}), idle "
               f"{total - busy:.0f} s")  # fmt: skip
+        if window and counted:
+            rate = counted / SECONDS
+            server_ms = (server_after - window["server"]) / counted * 1000
+            machine_ms = (machine_after[0] - window["machine"]) / counted * 1000
+            print(f"  while counting: {rate:.1f} req/s, {rate / PEOPLE:.2f} a person; CPU per "
+                  f"request: server {server_ms:.1f} ms, whole machine {machine_ms:.1f} ms "
+                  "(locust, PostgreSQL and Redis included)")  # fmt: skip
         print("  target: no errors, p95 under 150 ms")
 
 

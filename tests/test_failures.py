@@ -84,7 +84,10 @@ def test_a_postgres_restart_fails_requests_cleanly_and_the_app_recovers(
     assert result["slowest of them (s)"] < 7
     assert result["only 200s again after (s)"] is not None
     assert result["number of failures after it was back"] == 0
-    assert result["after a restart while idle, the next 20 requests"] == {"200": 20}
+    assert result["after a restart while idle, the next 20 requests"] == {"200": 20}, (
+        result["of those, failed (path, status, seconds)"],
+        result["the server's causes for them"],
+    )
     assert result["same server process"] is True
     reminders = result["reminders after the restart"]
     assert reminders["delivered"] == reminders["expected"] > 0

@@ -42,8 +42,11 @@ class AsgiServer:
         server: str = "uvicorn",
         workers: int = 1,
         production: bool = False,
+        log: Path | None = None,
     ) -> None:
         self.port = port or free_port()
+        # Where the server's output goes (appended to, across restarts); by default ours.
+        self.log = log
         self.url = f"http://127.0.0.1:{self.port}"
         self.server = server
         self.workers = workers
@@ -91,7 +94,17 @@ class AsgiServer:
         ]  # fmt: skip
 
     def start(self, timeout: float = 30.0) -> "AsgiServer":
-        self.process = subprocess.Popen(self.command(), cwd=PROJECT, env=self.env)
+        output = None
+        if self.log is not None:
+            self.log.parent.mkdir(parents=True, exist_ok=True)
+            output = open(self.log, "ab")  # noqa: SIM115 (the child keeps its own copy)
+        try:
+            self.process = subprocess.Popen(
+                self.command(), cwd=PROJECT, env=self.env, stdout=output, stderr=output
+            )
+        finally:
+            if output is not None:
+                output.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
