@@ -5,7 +5,7 @@ The proof that the cache never shows something stale: a long run of random moves
 people (and of the clock), after each of which every page, region and card, as each person sees
 it, is the same served from the cache (rendered, then kept) as rendered from scratch; the
 history alone (as a page asks for it after a comment) is the one in the page; and the navigation
-count is what the dashboard lists.
+count is what the dashboard lists, and so are the reminders planned.
 """
 
 import contextlib
@@ -28,6 +28,7 @@ from agreements import cards, pages, services
 from agreements.dashboard import waiting_count, waiting_for
 from agreements.models import Agreement, Need
 from agreements.services import NegotiationError
+from notifications.models import Reason, Reminder
 from tests.agreements.helpers import (
     HX,
     cached_keys,
@@ -182,6 +183,20 @@ class Moves:
 REAL_NOW = timezone.now
 
 
+def _planned(person: User, agreement: Agreement) -> tuple[set[int], bool]:
+    """The needs a reminder waits for this person to answer, and whether one asks them to sign."""
+    pending = Reminder.objects.pending().filter(agreement=agreement, user=person)
+    needs = set(pending.filter(reason=Reason.NEED_WAITING).values_list("subject", flat=True))
+    return needs, pending.filter(reason=Reason.SIGNATURE).exists()
+
+
+def _listed(person: User, agreement: Agreement) -> tuple[set[int], bool]:
+    """The same, as the dashboard lists them."""
+    waiting = waiting_for(person)
+    needs = {need.pk for need in waiting.to_answer if need.version.agreement_id == agreement.pk}
+    return needs, any(version.agreement_id == agreement.pk for version in waiting.to_sign)
+
+
 def _history_of(html: str) -> str:
     found = re.search(r'<section id="history".*?</section>', html, re.S)
     assert found, "no history"
@@ -225,6 +240,10 @@ def test_a_cached_page_is_always_the_page_rendered_afresh(
         for person in people:
             # The navigation count, counted apart in SQL, says what the dashboard lists.
             assert waiting_count(person) == waiting_for(person).count, f"{person.name}: {made}"
+            # The reminders planned (in SQL) wait on what the dashboard lists, no more, no less.
+            assert _planned(person, agreement) == _listed(person, agreement), (
+                f"{person.name}: {made}"
+            )
             client = clients[person.pk]
             region = _fresh(client, page)
             # The history alone, as a page asks for it after a comment, is the region's own.
