@@ -24,7 +24,7 @@ from agreements.models import (
     Signature,
     Version,
 )
-from notifications.models import Reason, Reminder
+from notifications.models import Notification, Reason, Reminder
 
 DAY = datetime.timedelta(days=1)
 # Reasons that repeat while they hold: first after a day, then less and less often.
@@ -236,11 +236,24 @@ def plan_agreement(agreement: Agreement, *, now: datetime.datetime) -> None:
     """Bring the agreement's pending reminders in step with what it calls for: drop those that
     no longer hold, start those that are new. Reminders already handled stay as they were."""
     want = wanted(agreement, now)
-    pending = list(Reminder.objects.pending().filter(agreement=agreement))
-    stale = {reminder.pk for reminder in pending if not want.holds(reminder)}
+    # `Reminder.objects.pending().filter(agreement=agreement)`, and deleting the stale ones, in
+    # SQL as above: a pending reminder has no notification yet, but one that had would only
+    # lose its link, as the model says (SET_NULL).
+    pending = sql.select(
+        Reminder,
+        "t.agreement_id = %s AND t.sent_at IS NULL AND t.dropped = %s",
+        [agreement.pk, ""],
+        order_by="t.id",
+    )
+    stale = [reminder.pk for reminder in pending if not want.holds(reminder)]
     if stale:
-        Reminder.objects.filter(pk__in=stale).delete()
-    have = {(r.user_id, r.email, r.reason, r.subject) for r in pending if r.pk not in stale}
+        among = sql.placeholders(stale)
+        unlink = f"UPDATE {sql.table(Notification)} SET reminder_id = NULL WHERE reminder_id IN "
+        with connection.cursor() as cursor:
+            cursor.execute(unlink + among, stale)
+            cursor.execute(f"DELETE FROM {sql.table(Reminder)} WHERE id IN {among}", stale)  # nosec B608
+    gone = set(stale)
+    have = {(r.user_id, r.email, r.reason, r.subject) for r in pending if r.pk not in gone}
     rows = [_row(agreement, key, now + FOLLOW_UPS[0]) for key in want.recurring - have]
     # A one-off slot that has passed without a row is not worth sending late, except a check-in
     # that has just opened (beat opens it a little after its time).

@@ -37,6 +37,46 @@ def test_answering_a_need_stops_its_reminders(version: Version, alice: User, bob
     assert pending(Reason.NEED_WAITING) == []
 
 
+def test_reminders_already_handled_stay_when_their_reason_goes(
+    agreement: Agreement, version: Version, alice: User, bob: User
+) -> None:
+    """Answering drops the reminders still to go out; one that went out (with its notification)
+    and one dropped are history, and stay as they were."""
+    from notifications.models import Notification
+
+    first = put_down(version, alice, now=MONDAY)
+    second = put_down(version, alice, "Tell me what is on your mind.", now=MONDAY)
+    third = put_down(version, alice, "Call on Sundays.", now=MONDAY)
+    sent = Reminder.objects.get(user=bob, reason=Reason.NEED_WAITING, subject=first.pk)
+    sent.sent_at = MONDAY + DAY
+    sent.save()
+    Notification.objects.create(
+        user=bob, reminder=sent, reason=sent.reason, agreement=agreement, text="Alice waits."
+    )
+    Reminder.objects.filter(user=bob, reason=Reason.NEED_WAITING, subject=second.pk).update(
+        dropped=Reminder.Dropped.OFF
+    )
+    still_pending = Reminder.objects.get(user=bob, reason=Reason.NEED_WAITING, subject=third.pk)
+
+    for need in (first, second, third):
+        answer(need, bob, "accept", now=MONDAY + 2 * DAY)
+
+    assert not Reminder.objects.filter(pk=still_pending.pk).exists()
+    assert set(
+        Reminder.objects.filter(user=bob, reason=Reason.NEED_WAITING).values_list(
+            "subject", "dropped"
+        )
+    ) == {
+        (first.pk, ""),
+        (second.pk, Reminder.Dropped.OFF),
+    }
+    assert (
+        Reminder.objects.get(user=bob, reason=Reason.NEED_WAITING, subject=first.pk).sent_at
+        == MONDAY + DAY
+    )
+    assert Notification.objects.get(user=bob).reminder_id == sent.pk
+
+
 def test_rewording_asks_again_and_starts_a_new_round(
     version: Version, alice: User, bob: User
 ) -> None:
