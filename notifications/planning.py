@@ -160,10 +160,19 @@ def next_review(
 def wanted(agreement: Agreement, now: datetime.datetime) -> Wanted:
     """Every reminder the agreement's state calls for at `now`, due or not."""
     result = Wanted()
-    parties = set(
-        Participant.objects.parties().filter(agreement=agreement).values_list("user_id", flat=True)
+    # `Participant.objects.parties()` and the latest version, as SQL like the rest.
+    parties = {
+        user
+        for (user,) in sql.pairs(
+            f"SELECT user_id FROM {sql.table(Participant)} "  # nosec B608
+            "WHERE agreement_id = %s AND role = %s AND left_at IS NULL",
+            [agreement.pk, Participant.Role.PARTY],
+        )
+    }
+    versions = sql.select(
+        Version, "t.agreement_id = %s", [agreement.pk], order_by="t.number DESC", limit=1
     )
-    latest = agreement.versions.order_by("-number").first()
+    latest = versions[0] if versions else None
     if latest is not None and latest.is_open:
         pairs = {(user, need) for user, need in waiting_pairs(latest) if user in parties}
         result.recurring |= {(user, "", Reason.NEED_WAITING, need) for user, need in pairs}
@@ -193,9 +202,14 @@ def _check_ins(
     from checkins.models import CheckIn
     from checkins.services import commitments, submitted
 
-    for check_in in CheckIn.objects.filter(
-        agreement=agreement, opens_at__lte=now, closes_at__gt=now
-    ).select_related("version"):
+    open_now = sql.select(
+        CheckIn,
+        "t.agreement_id = %s AND t.opens_at <= %s AND t.closes_at > %s",
+        [agreement.pk, now, now],
+        order_by="t.id",
+        join={"version": Version},
+    )
+    for check_in in open_now:
         owed = {need.author_id for need, _keeper in commitments(check_in.version)} & parties
         for user in owed - submitted(check_in):
             key = (user, "", Reason.CHECK_IN, check_in.pk)
@@ -206,13 +220,13 @@ def _check_ins(
 def _invitations(
     agreement: Agreement, parties: set[int], now: datetime.datetime, result: Wanted
 ) -> None:
-    pending = [
-        invitation
-        for invitation in Invitation.objects.filter(
-            agreement=agreement, accepted_at__isnull=True, revoked_at__isnull=True
-        )
-        if invitation.is_pending(now)
-    ]
+    sent = sql.select(
+        Invitation,
+        "t.agreement_id = %s AND t.accepted_at IS NULL AND t.revoked_at IS NULL",
+        [agreement.pk],
+        order_by="t.id",
+    )
+    pending = [invitation for invitation in sent if invitation.is_pending(now)]
     if not pending:
         return
     accounts = {
@@ -248,7 +262,7 @@ def plan_agreement(agreement: Agreement, *, now: datetime.datetime) -> None:
     stale = [reminder.pk for reminder in pending if not want.holds(reminder)]
     if stale:
         among = sql.placeholders(stale)
-        unlink = f"UPDATE {sql.table(Notification)} SET reminder_id = NULL WHERE reminder_id IN "
+        unlink = f"UPDATE {sql.table(Notification)} SET reminder_id = NULL WHERE reminder_id IN "  # nosec B608
         with connection.cursor() as cursor:
             cursor.execute(unlink + among, stale)
             cursor.execute(f"DELETE FROM {sql.table(Reminder)} WHERE id IN {among}", stale)  # nosec B608
