@@ -9,7 +9,8 @@ stamp is still the page's, and replaced otherwise.
 The stamp is one query, a function in the database (`accord_page_stamp`, migration 0007): every
 row the page is drawn from, by id and PostgreSQL row version (`xmin`, `ctid`: a written row
 always gets a new one), and the few comparisons with the clock that the page makes (a respond-by
-date passed, an invitation expired, a check-in opened or closed). Any write to any of those rows,
+date passed, an invitation expired, a check-in opened or closed). A page is also made anew on
+the reader's next day, which its respond-by field starts from. Any write to any of those rows,
 by this app or by hand, is a new stamp, hence a fresh render; nothing is invalidated by hand.
 Every table of the project is either in the stamp or listed in `NOT_ON_THE_PAGE` with the reason
 it is not (a test holds the two together), so a table the page starts to show cannot be
@@ -118,7 +119,9 @@ def key(request: HttpRequest, participant: Participant, stamp: Stamp) -> str:
 
 
 def _made_from(stamp: Stamp) -> str:
-    return f"{stamp.value}:{release.digest()}"
+    """What a kept page must have been made from to be served: its stamp, the release, and the
+    reader's own date (the respond-by field offers dates from today, in their time zone)."""
+    return f"{stamp.value}:{release.digest()}:{timezone.localdate().isoformat()}"
 
 
 def kept(key: str, stamp: Stamp) -> str | None:

@@ -152,6 +152,33 @@ def test_a_page_changes_when_a_date_on_it_passes(
     assert "carol@example.com" not in after
 
 
+def test_a_kept_page_is_made_anew_on_the_readers_next_day(
+    client: Client,
+    alice: User,
+    bob: User,
+    monkeypatch: pytest.MonkeyPatch,
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
+    """The respond-by field offers dates from the reader's today: past their midnight, a page
+    kept the evening before would offer yesterday."""
+    agreement = start(alice, bob)
+    put_down(agreement, alice, "Call when you land")
+    evening = datetime.datetime(2026, 3, 2, 23, 40, tzinfo=datetime.UTC)  # Bob's clock is UTC
+    monkeypatch.setattr(timezone, "now", lambda: evening)
+    client.force_login(bob)
+    region = detail_url(agreement) + "?shown=1-negotiating"
+    client.get(region, headers=HX)  # rendered and kept
+    with django_assert_num_queries(PAGE_CACHED_QUERIES + 1):  # the region also brings the count
+        kept = html(client.get(region, headers=HX))
+    assert 'min="2026-03-02"' in kept
+
+    monkeypatch.setattr(timezone, "now", lambda: evening + datetime.timedelta(minutes=30))
+    after_midnight = html(client.get(region, headers=HX))
+
+    assert 'min="2026-03-03"' in after_midnight
+    assert 'max="2027-03-03"' in after_midnight
+
+
 def test_a_message_for_the_page_is_shown_once_even_while_the_page_is_cached(
     client: Client, alice: User, bob: User
 ) -> None:
