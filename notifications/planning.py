@@ -24,6 +24,7 @@ from agreements.models import (
     Signature,
     Version,
 )
+from agreements.negotiation import current_version
 from notifications.models import Notification, Reason, Reminder
 
 DAY = datetime.timedelta(days=1)
@@ -160,7 +161,7 @@ def next_review(
 def wanted(agreement: Agreement, now: datetime.datetime) -> Wanted:
     """Every reminder the agreement's state calls for at `now`, due or not."""
     result = Wanted()
-    # `Participant.objects.parties()` and the latest version, as SQL like the rest.
+    # `Participant.objects.parties()`, as SQL like the rest.
     parties = {
         user
         for (user,) in sql.pairs(
@@ -169,11 +170,8 @@ def wanted(agreement: Agreement, now: datetime.datetime) -> Wanted:
             [agreement.pk, Participant.Role.PARTY],
         )
     }
-    versions = sql.select(
-        Version, "t.agreement_id = %s", [agreement.pk], order_by="t.number DESC", limit=1
-    )
-    latest = versions[0] if versions else None
-    if latest is not None and latest.is_open:
+    latest = current_version(agreement)
+    if latest.is_open:
         pairs = {(user, need) for user, need in waiting_pairs(latest) if user in parties}
         result.recurring |= {(user, "", Reason.NEED_WAITING, need) for user, need in pairs}
         result.recurring |= {
@@ -184,7 +182,7 @@ def wanted(agreement: Agreement, now: datetime.datetime) -> Wanted:
                 for before in RESPOND_BY_BEFORE:
                     key = (user, "", Reason.RESPOND_BY, latest.pk)
                     result.once.add((key, latest.respond_by - before))
-    if latest is not None and latest.state == Version.State.SEALED and latest.sealed_at:
+    if latest.state == Version.State.SEALED and latest.sealed_at:
         review = next_review(latest.sealed_at, agreement.review_cadence, now)
         if review is not None:
             for user in parties:
