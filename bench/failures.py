@@ -16,7 +16,6 @@ import datetime
 import json
 import logging
 import os
-import re
 import subprocess
 import sys
 import threading
@@ -28,7 +27,7 @@ from typing import Any
 
 from _setup import PROJECT
 
-from tests.support.asgi_server import AsgiServer
+from tests.support.asgi_server import AsgiServer, logged_causes
 from tests.support.outage import CeleryWorker, Postgres, RedisServer
 from tests.support.smtp import SmtpServer
 
@@ -321,15 +320,6 @@ def server_log_size() -> int:
     return SERVER_LOG.stat().st_size if SERVER_LOG.exists() else 0
 
 
-def server_log_causes(since: int) -> list[str]:
-    """The exceptions the server logged after `since` bytes of its log: the last line of each
-    traceback (`module.Error: message`)."""
-    with open(SERVER_LOG, "rb") as log:
-        log.seek(since)
-        lines = log.read().decode(errors="replace").splitlines()
-    return [line for line in lines if re.match(r"^[\w.]+(Error|Exception|Timeout)\b.*:", line)]
-
-
 def datetime_claim_timeout() -> datetime.timedelta:
     from notifications.services import CLAIM_TIMEOUT
 
@@ -402,7 +392,7 @@ def postgres_scenario(stack: Stack) -> dict[str, Any]:
         idle[status] += 1
         if status != "200":
             idle_failures.append((path, status, seconds))
-    idle_causes = server_log_causes(logged) if idle_failures else []
+    idle_causes = logged_causes(SERVER_LOG, logged) if idle_failures else []
     idle_client.close()
     clients = [browser(stack, bob) for _ in range(4)]
 

@@ -17,7 +17,6 @@ created again) and REDIS_URL (default redis://127.0.0.1:6379/7).
 import csv
 import json
 import os
-import re
 import resource
 import subprocess
 import sys
@@ -26,12 +25,10 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from _setup import PROJECT, bench_database, machine_speed
 
-if TYPE_CHECKING:
-    pass
+from tests.support.asgi_server import AsgiServer, logged_causes
 
 SECONDS = int(sys.argv[1]) if len(sys.argv) > 1 else 60
 PEOPLE = int(sys.argv[2]) if len(sys.argv) > 2 else 200
@@ -111,9 +108,7 @@ def server_errors(log: Path) -> None:
     lines = log.read_text(errors="replace").splitlines()
     failed = sum(line.startswith("Internal Server Error") for line in lines)
     streams = sum("Exception in ASGI application" in line for line in lines)
-    causes = Counter(
-        line for line in lines if re.match(r"^[\w.]+(Error|Exception|Timeout)\b.*:", line)
-    )
+    causes = Counter(logged_causes(log))
     print(f"  server log ({log.relative_to(PROJECT)}): {failed} requests failed (500), "
           f"{streams} live streams broke off (ramp-up included)")  # fmt: skip
     for cause, times in causes.most_common(3):
@@ -149,8 +144,6 @@ def main() -> None:
     redis = os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/7")
     database = bench_database()
     from django.db import connection
-
-    from tests.support.asgi_server import AsgiServer
 
     started = time.monotonic()
     people = seed()

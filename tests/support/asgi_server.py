@@ -2,6 +2,7 @@
 (live updates need ASGI; Django's test server speaks WSGI)."""
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -11,6 +12,18 @@ from pathlib import Path
 from typing import Any
 
 PROJECT = Path(__file__).resolve().parents[2]
+
+
+# The last line of a traceback in a server's log: `module.Error: message`.
+LOGGED_CAUSE = re.compile(r"^[\w.]+(Error|Exception|Timeout)\b.*:")
+
+
+def logged_causes(log: Path, since: int = 0) -> list[str]:
+    """The exceptions a server wrote to its log after `since` bytes of it, one line each."""
+    with open(log, "rb") as f:
+        f.seek(since)
+        lines = f.read().decode(errors="replace").splitlines()
+    return [line for line in lines if LOGGED_CAUSE.match(line)]
 
 
 def free_port() -> int:
