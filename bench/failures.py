@@ -22,6 +22,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -381,6 +382,10 @@ def postgres_scenario(stack: Stack) -> dict[str, Any]:
     idle_client = browser(stack, bob)
     for path in paths:
         idle_client.get(path)
+    # Requests at the same time, so that the pool holds several connections, all dead after
+    # the restart.
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda _: idle_client.get(paths[0]), range(16)))
     connections.close_all()
     logged = server_log_size()
     stack.postgres.stop("fast")

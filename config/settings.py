@@ -100,12 +100,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so a test can share its database with a server process it starts.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    from config.db import check_connection
+
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.int("DATABASE_POOL_MIN", default=2),
         "max_size": env.int("DATABASE_POOL_MAX", default=10),
         # How long a request waits for a connection before it gets an error page: long enough
         # to ride out a restart of PostgreSQL, short enough that an outage does not hang pages.
         "timeout": env.float("DATABASE_POOL_TIMEOUT", default=5.0),
+        # CONN_HEALTH_CHECKS' check, which also clears out the pool after a restart.
+        "check": check_connection,
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
