@@ -57,6 +57,9 @@ def test_check_deploy_is_clean_under_production_settings() -> None:
     assert "System check identified no issues (0 silenced)." in result.stdout
 
 
+# The model checks ask the database what it supports (on SQLite, with a query, the first time a
+# connection is asked): run in a test of their own, they need the database like any other.
+@pytest.mark.django_db
 @pytest.mark.parametrize("moment", ["08:00:00", "21:00:00"])
 def test_the_checks_pass_at_any_time_of_day(moment: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """No default of ours looks like a mistaken "now" to Django (fields.W161): fixed times of
