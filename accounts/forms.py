@@ -5,7 +5,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User, time_zone_choices
+from accounts.models import DISPLAY_NAME_VALIDATORS, User, time_zone_choices
 
 
 class SignupForm(forms.Form):
@@ -15,6 +15,7 @@ class SignupForm(forms.Form):
         label=_("Your name"),
         max_length=80,
         required=False,
+        validators=DISPLAY_NAME_VALIDATORS,
         help_text=_("Optional. How the other people in your agreements see you (80 characters)."),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )

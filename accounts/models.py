@@ -8,6 +8,12 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.text import comparable, validate_one_line
+
+# The name a deleted account is shown by. Stored, not translated: everyone reads the same name in
+# the record, whatever their language; so nobody may take it as their own.
+FORMER_PARTICIPANT = "Former participant"
+
 
 def time_zone_choices() -> list[tuple[str, str]]:
     return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
@@ -21,6 +27,21 @@ def validate_time_zone(value: str) -> None:
 def validate_language(value: str) -> None:
     if value not in dict(settings.LANGUAGES):
         raise ValidationError(_("Choose a language from the list."))
+
+
+def validate_not_former_participant(value: str) -> None:
+    """Nobody takes the name deleted accounts are shown by, in any case or spacing."""
+    if comparable(value) == comparable(FORMER_PARTICIPANT):
+        raise ValidationError(
+            _(
+                "“Former participant” is how Accord shows an account that was deleted. "
+                "Please choose another name."
+            ),
+            code="former_participant",
+        )
+
+
+DISPLAY_NAME_VALIDATORS = [validate_one_line, validate_not_former_participant]
 
 
 class UserManager(BaseUserManager["User"]):
@@ -49,6 +70,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         max_length=80,
         blank=True,
         help_text=_("How the other people in your agreements see you."),
+        validators=DISPLAY_NAME_VALIDATORS,
     )
     # Choices live in the form, so a tzdata update or a new language needs no migration.
     time_zone = models.CharField(

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.text import clean_long_text, validate_one_line
 from agreements.models import (
     COMMENT_MAX,
     LOOKS_LIKE_MAX,
@@ -21,10 +22,18 @@ from agreements.models import (
 )
 
 
+class LongTextField(forms.CharField):
+    """A longer text: its line breaks and tabs stay, other control characters quietly go."""
+
+    def to_python(self, value: Any) -> str:
+        return clean_long_text(str(super().to_python(value)))
+
+
 class AgreementForm(forms.Form):
     title = forms.CharField(
         label=_("Title"),
         max_length=TITLE_MAX,
+        validators=[validate_one_line],
         help_text=_("For example “Us, this year” or “House rules”. Up to 120 characters."),
     )
     kind = forms.ChoiceField(label=_("Between"), choices=Kind.choices, initial=Kind.PARTNERS)
@@ -45,10 +54,11 @@ class NeedForm(forms.Form):
     statement = forms.CharField(
         label=_("What you need"),
         max_length=STATEMENT_MAX,
+        validators=[validate_one_line],
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("One sentence, in your own words. Up to 500 characters."),
     )
-    looks_like = forms.CharField(
+    looks_like = LongTextField(
         label=_("What it looks like"),
         max_length=LOOKS_LIKE_MAX,
         required=False,
@@ -90,7 +100,7 @@ class NeedWithAddresseesForm(NeedForm, PutDownForm):
 
 class RespondForm(forms.Form):
     answer = forms.ChoiceField(choices=Response.Answer.choices)
-    reason = forms.CharField(
+    reason = LongTextField(
         label=_("Why (optional)"),
         max_length=REASON_MAX,
         required=False,
@@ -99,10 +109,11 @@ class RespondForm(forms.Form):
     statement = forms.CharField(
         label=_("What you propose instead"),
         max_length=STATEMENT_MAX,
+        validators=[validate_one_line],
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    looks_like = forms.CharField(
+    looks_like = LongTextField(
         label=_("What it looks like"),
         max_length=LOOKS_LIKE_MAX,
         required=False,
@@ -117,7 +128,7 @@ class RespondForm(forms.Form):
 
 
 class CommentForm(forms.Form):
-    body = forms.CharField(
+    body = LongTextField(
         label=_("Comment"),
         max_length=COMMENT_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -153,7 +164,7 @@ class InviteForm(forms.Form):
 
 
 class PrivateNoteForm(forms.Form):
-    body = forms.CharField(
+    body = LongTextField(
         label=_("My private note"),
         max_length=PRIVATE_NOTE_MAX,
         required=False,
@@ -177,7 +188,7 @@ class SessionForm(forms.Form):
 
 
 class RenegotiateForm(forms.Form):
-    reason = forms.CharField(
+    reason = LongTextField(
         label=_("Why reopen it?"),
         max_length=REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),

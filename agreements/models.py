@@ -10,6 +10,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.text import validate_one_line
+
 STATEMENT_MAX = 500
 LOOKS_LIKE_MAX = 1000
 REASON_MAX = 500
@@ -58,7 +60,7 @@ class Category(models.TextChoices):
 
 class Agreement(models.Model):
     public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
-    title = models.CharField(_("title"), max_length=TITLE_MAX)
+    title = models.CharField(_("title"), max_length=TITLE_MAX, validators=[validate_one_line])
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.PARTNERS)
     review_cadence = models.CharField(
         _("review"), max_length=16, choices=ReviewCadence.choices, default=ReviewCadence.NONE
@@ -270,7 +272,10 @@ class Need(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="needs_written"
     )
-    statement = models.CharField(_("what you need"), max_length=STATEMENT_MAX)
+    # One sentence, shown inline (cards, compare, check-ins, a reminder's quote): one line.
+    statement = models.CharField(
+        _("what you need"), max_length=STATEMENT_MAX, validators=[validate_one_line]
+    )
     looks_like = models.TextField(_("what it looks like"), max_length=LOOKS_LIKE_MAX, blank=True)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.text import ONE_LINE_MESSAGE, clean_long_text, header_line, is_one_line
 from agreements import live
 from agreements.models import (
     PRIVATE_NOTE_MAX,
@@ -157,8 +158,14 @@ def _refresh_state(need: Need, now: datetime.datetime) -> NeedState:
     return need.state
 
 
-def _check_text(value: str, *, label: str, limit: int, required: bool = True) -> str:
-    value = value.strip()
+def _check_text(
+    value: str, *, label: str, limit: int, required: bool = True, one_line: bool = False
+) -> str:
+    """Text as typed, trimmed: one-line text with a break or hidden control is refused; a
+    longer text keeps its line breaks and tabs and quietly loses other control characters."""
+    value = value.strip() if one_line else clean_long_text(value).strip()
+    if one_line and not is_one_line(value):
+        raise NegotiationError(str(ONE_LINE_MESSAGE))
     if required and not value:
         raise NegotiationError(_("%(label)s cannot be empty.") % {"label": label})
     if len(value) > limit:
@@ -184,7 +191,10 @@ def agreement_create(
 ) -> Agreement:
     now = _now(now)
     title = _check_text(
-        title, label=_("The title"), limit=Agreement._meta.get_field("title").max_length or 120
+        title,
+        label=_("The title"),
+        limit=Agreement._meta.get_field("title").max_length or 120,
+        one_line=True,
     )
     agreement = Agreement.objects.create(
         title=title,
@@ -287,9 +297,10 @@ def _send_invitation(invitation: Invitation) -> None:
         "agreement": invitation.agreement,
         "url": invitation_url(invitation),
     }
-    subject = _("%(name)s invites you to an agreement on Accord") % {
-        "name": invitation.invited_by.name if invitation.invited_by else _("Someone")
-    }
+    subject = header_line(
+        _("%(name)s invites you to an agreement on Accord")
+        % {"name": invitation.invited_by.name if invitation.invited_by else _("Someone")}
+    )
     send_mail(
         subject=subject,
         message=render_to_string("email/invitation.txt", context),
@@ -531,6 +542,7 @@ def _clean_need_text(statement: str, looks_like: str) -> tuple[str, str]:
         statement,
         label=_("What you need"),
         limit=Need._meta.get_field("statement").max_length or 500,
+        one_line=True,
     )
     looks_like = _check_text(looks_like, label=_("What it looks like"), limit=1000, required=False)
     return statement, looks_like

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.text import clean_long_text
 from agreements.models import Agreement, Need, NeedState, Participant, Version
 from agreements.services import NegotiationError
 from checkins.models import WEIGHT, WINDOW, CheckIn, Rating, Rhythm, Schedule, Submission, TalkAbout
@@ -168,9 +169,7 @@ def check_in_submit(
     for (need_id, keeper_id), (verdict, note) in ratings.items():
         if verdict not in WEIGHT:
             raise NegotiationError(_("Choose kept, partly kept or missed for each commitment."))
-        note = note.strip()
-        if "\x00" in note:
-            raise NegotiationError(_("A note cannot contain null characters."))
+        note = clean_long_text(note).strip()
         if len(note) > NOTE_MAX:
             raise NegotiationError(
                 _("A note can be up to %(limit)s characters.") % {"limit": NOTE_MAX}

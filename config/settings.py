@@ -9,6 +9,7 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from config.mailers import mailer_from_url
+from config.secret import development_secret_key
 
 # Lets generic classes such as ModelForm[User] be written at run time too.
 django_stubs_ext.monkeypatch()
@@ -20,12 +21,13 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 
-# A development key is allowed only while DEBUG is on; production refuses to start without one.
+# A development key is allowed only while DEBUG is on, one per checkout, made on first start and
+# kept in var/ (never committed); production refuses to start without one.
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("Set SECRET_KEY (or DEBUG=true for local development).")
-    SECRET_KEY = "dev-only-insecure-key-never-use-in-production"  # noqa: S105
+    SECRET_KEY = development_secret_key(BASE_DIR / "var" / "secret_key")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")

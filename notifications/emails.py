@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
+from accounts.text import header_line
 from agreements.models import Invitation, Need, Version
 from agreements.services import invitation_url
 from notifications.models import PREFERENCE_FOR, Preferences, Reason, Reminder
@@ -164,7 +165,7 @@ def build(
             headers["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
             headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         message = ReminderEmail(
-            subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
+            subject=header_line(f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}"),
             body=render_to_string("email/reminder.txt", context),
             to=[to],
             headers=headers,

@@ -7,15 +7,12 @@ from allauth.mfa.models import Authenticator
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import FORMER_PARTICIPANT, User
 from agreements import services as agreement_services
 from agreements.models import Need, Participant, PrivateNote
 from checkins.models import TalkAbout
 from notifications.models import Notification, Preferences, Reminder
 from records.models import CalendarFeed, new_feed_token
-
-# Stored, not translated: everyone reads the same name in the record, whatever their language.
-FORMER_PARTICIPANT = "Former participant"
 
 
 def calendar_feed_for(*, user: User) -> CalendarFeed:

@@ -13,15 +13,24 @@ from contextlib import contextmanager
 
 import pytest
 from django.conf import settings
+from django.core import mail
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
+from accounts import text
+from accounts.models import User
+from agreements import services
+from agreements.models import Agreement, Comment, Need, PrivateNote
+from agreements.services import NegotiationError
 from tests import test_authorization_matrix as matrix
 from tests.agreements.helpers import person, put_down, start
 
@@ -247,3 +256,175 @@ def test_tampered_ids_and_tokens(world: World, name: str, key: str, method: str)
             assert matrix.stored() == before, tampered
             if not getattr(response, "streaming", False):
                 assert "Zed&#x27;s own secret need" not in response.content.decode()
+
+
+# Text people type: one line, or longer text ----------------------------------------------
+# (Own people here, not the matrix's: its world is module-wide and holds alice@example.com.)
+
+HIDDEN = ["\n", "\r\n", "\t", "\x00", "\x1b", "\x7f", "\x85", "\u2028", "\u202a", "\u202e"]
+ISOLATED = "\u2067مرحبا\u2069 Noor"  # isolates are how Arabic and Hebrew sit inside other text
+
+
+@pytest.mark.parametrize("hidden", HIDDEN, ids=lambda c: f"U+{ord(c[-1]):04X}")
+def test_one_line_text_refuses_breaks_and_hidden_controls(hidden: str) -> None:
+    assert not text.is_one_line(f"Noor{hidden}Ravi")
+    assert text.is_one_line(ISOLATED)
+    assert text.is_one_line("Zoë 😀 ‎שלום")
+
+
+def test_a_longer_text_keeps_its_lines_and_tabs_and_loses_hidden_controls() -> None:
+    typed = "First line\r\nsecond\rthird\tafter a tab\x00\x1b\x85\u202e end \u2066ok\u2069"
+    assert (
+        text.clean_long_text(typed) == "First line\nsecond\nthird\tafter a tab end \u2066ok\u2069"
+    )
+
+
+def test_a_header_is_one_line_whatever_was_stored() -> None:
+    assert (
+        text.header_line(" Noor\nRavi\r\n\t\x00invites\u202e you\u2028 ") == "Noor Ravi invites you"
+    )
+    assert text.header_line(ISOLATED) == ISOLATED
+
+
+def _errors_for(response: HttpResponse) -> str:
+    return html.unescape(response.content.decode())
+
+
+ONE_LINE = str(text.ONE_LINE_MESSAGE)
+
+
+@pytest.mark.parametrize("name", ["Noor\nRavi", "Noor\tR", "\u202eroon", "No\x1bor"])
+def test_the_profile_refuses_a_name_with_breaks_or_hidden_controls(
+    client: Client, name: str
+) -> None:
+    noor = person("Noor")
+    client.force_login(noor)
+    data = {"display_name": name, "time_zone": "UTC", "language": "en"}
+    response = client.post(reverse("profile"), data)
+    assert response.status_code == 200
+    assert ONE_LINE in _errors_for(response)
+    noor.refresh_from_db()
+    assert noor.display_name == "Noor"
+
+
+def test_the_profile_keeps_a_name_with_isolates(client: Client) -> None:
+    noor = person("Noor")
+    client.force_login(noor)
+    data = {"display_name": ISOLATED, "time_zone": "UTC", "language": "en"}
+    assert client.post(reverse("profile"), data).status_code == 302
+    noor.refresh_from_db()
+    assert noor.display_name == ISOLATED
+
+
+FORMER = [
+    "Former participant",
+    "former participant",
+    "FORMER  PARTICIPANT",
+    " Former\u00a0Participant. ",
+    "Former-participant",
+    "ｆｏｒｍｅｒ participant",
+    "Former\u200b participant",
+]
+
+
+@pytest.mark.parametrize("name", FORMER)
+def test_nobody_takes_the_name_of_a_deleted_account(client: Client, name: str) -> None:
+    noor = person("Noor")
+    client.force_login(noor)
+    data = {"display_name": name, "time_zone": "UTC", "language": "en"}
+    response = client.post(reverse("profile"), data)
+    assert "is how Accord shows an account that was deleted" in _errors_for(response)
+    noor.refresh_from_db()
+    assert noor.display_name == "Noor"
+
+
+@pytest.mark.parametrize("name", ["Noor\nRavi", "Former participant"])
+def test_sign_up_refuses_such_a_name_too(client: Client, name: str) -> None:
+    password = "a long pass phrase 7"
+    data = {
+        "email": "sign.up@example.com",
+        "display_name": name,
+        "password1": password,
+        "password2": password,
+    }
+    response = client.post(reverse("account_signup"), data)
+    assert response.status_code == 200
+    assert refused_with_a_reason(response.content.decode())
+    assert not User.objects.filter(email="sign.up@example.com").exists()
+
+
+def test_a_new_agreement_title_stays_on_one_line(client: Client) -> None:
+    noor = person("Noor")
+    client.force_login(noor)
+    data = {"title": "Us\nthis year", "kind": "partners", "review_cadence": "none"}
+    response = client.post(reverse("agreements:new"), data)
+    assert response.status_code == 200
+    assert ONE_LINE in _errors_for(response)
+    assert not Agreement.objects.exists()
+    with pytest.raises(NegotiationError, match="fit on one line"):
+        services.agreement_create(creator=noor, title="Us\u202e this year")
+
+
+def test_the_admin_refuses_them_too() -> None:
+    """The model fields carry the one-line rule, so the admin's forms apply it as well."""
+    noor = person("Noor")
+    with pytest.raises(ValidationError) as refused:
+        noor.display_name = "Noor\nRavi"
+        noor.full_clean()
+    assert "display_name" in refused.value.message_dict
+    agreement = start(noor)
+    agreement.title = "Us\tthis year"
+    with pytest.raises(ValidationError, match="fit on one line"):
+        agreement.full_clean()
+
+
+def test_a_need_is_one_line_and_what_it_looks_like_keeps_its_lines(client: Client) -> None:
+    """A statement is one sentence shown inline (cards, compare, check-ins, a reminder's
+    quote), so it is one-line text; what it looks like is a longer text."""
+    noor = person("Noor")
+    agreement = start(noor, person("Ravi"))
+    client.force_login(noor)
+    new = reverse("agreements:need-new", args=[agreement.public_id])
+    response = client.post(new, {"statement": "Call me\r\nwhen late"})
+    assert ONE_LINE in _errors_for(response)
+    assert not Need.objects.exists()
+
+    looks = "A text\r\nbefore\t7 pm\x07\u202e."
+    response = client.post(new, {"statement": "Call me when late", "looks_like": looks})
+    assert response.status_code == 302
+    assert Need.objects.get().looks_like == "A text\nbefore\t7 pm."
+
+
+def test_longer_texts_keep_their_lines_through_every_rule() -> None:
+    noor, ravi = person("Noor"), person("Ravi")
+    agreement = start(noor, ravi)
+    need = put_down(agreement, noor)
+    typed = "One\r\ntwo\tthree\x00\x1b\u202d"
+    services.need_comment(need=need, author=ravi, body=typed)
+    services.private_note_save(need=need, author=ravi, body=typed)
+    response = services.need_respond(need=need, party=ravi, answer="decline", reason=typed)
+    assert Comment.objects.get().body == "One\ntwo\tthree"
+    assert PrivateNote.objects.get().body == "One\ntwo\tthree"
+    assert response.reason == "One\ntwo\tthree"
+
+
+# Emails from whatever was stored ----------------------------------------------------------
+
+
+def test_an_invitation_from_a_name_with_a_line_break_still_goes_out(
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    noor = person("Noor")
+    agreement = start(noor)
+    # An old row, from before names were checked.
+    User.objects.filter(pk=noor.pk).update(display_name="Noor\nBcc: x@example.com\x1b")
+    client = Client(raise_request_exception=False)
+    client.force_login(noor)
+    invite = reverse("agreements:invite", args=[agreement.public_id])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(invite, {"email": "ravi@example.com", "role": "party"})
+    assert response.status_code == 302
+    [message] = mail.outbox
+    subject = message.message()["Subject"]
+    assert subject == "Noor Bcc: x@example.com invites you to an agreement on Accord"
+    assert message.message()["Bcc"] is None

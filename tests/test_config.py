@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from agreements import live
+from config.secret import development_secret_key
 from tests.agreements.helpers import HX, comment, detail_url, put_down, start
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -76,6 +77,27 @@ def test_production_refuses_to_start_without_a_secret_key() -> None:
     result = manage("check", **env)
     assert result.returncode != 0
     assert "Set SECRET_KEY" in result.stderr
+
+
+def test_each_checkout_makes_its_own_development_secret_key(tmp_path: Path) -> None:
+    key = development_secret_key(tmp_path / "one" / "secret_key")
+    assert len(key) > 50
+    assert (tmp_path / "one" / "secret_key").stat().st_mode & 0o777 == 0o600
+    assert development_secret_key(tmp_path / "one" / "secret_key") == key  # read on later starts
+    assert development_secret_key(tmp_path / "two" / "secret_key") != key
+    files = {str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*") if path.is_file()}
+    assert files == {"one/secret_key", "two/secret_key"}  # no draft left behind
+
+
+def test_development_signs_with_this_checkout_s_key_which_git_ignores() -> None:
+    script = "from django.conf import settings; print(settings.SECRET_KEY)"
+    result = manage("shell", "-c", script, DEBUG="true")
+    assert result.returncode == 0, result.stderr
+    stored = PROJECT / "var" / "secret_key"
+    assert result.stdout.strip().splitlines()[-1] == stored.read_text().strip()
+    assert stored.stat().st_mode & 0o777 == 0o600
+    ignored = subprocess.run(["git", "check-ignore", "-q", str(stored)], cwd=PROJECT, check=False)
+    assert ignored.returncode == 0
 
 
 @pytest.mark.django_db
