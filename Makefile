@@ -11,8 +11,9 @@ export DEBUG ?= true
 UV := $(shell uv --version >/dev/null 2>&1 && echo uv || echo .tools/bin/uv)
 VENV := .venv
 PY := $(VENV)/bin/python
-HOST ?= 127.0.0.1
-PORT ?= 8000
+# Exported: in development, links in emails and exports point where the app is served.
+export HOST ?= 127.0.0.1
+export PORT ?= 8000
 
 .PHONY: help run test lint venv demo clean
 

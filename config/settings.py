@@ -30,7 +30,12 @@ if not SECRET_KEY:
     SECRET_KEY = development_secret_key(BASE_DIR / "var" / "secret_key")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Where links in emails, exports and the calendar point. In development, where `make run` serves
+# (HOST and PORT) unless told otherwise.
+_host = env.str("HOST", default="127.0.0.1") if DEBUG else "127.0.0.1"
+_port = env.int("PORT", default=8000) if DEBUG else 8000
+_served_at = f"http://{f'[{_host}]' if ':' in _host else _host}:{_port}"
+SITE_URL = env.str("SITE_URL", default=_served_at).rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
 
 INSTALLED_APPS = [

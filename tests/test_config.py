@@ -100,6 +100,35 @@ def test_development_signs_with_this_checkout_s_key_which_git_ignores() -> None:
     assert ignored.returncode == 0
 
 
+def site_url(**env: str) -> str:
+    script = "from django.conf import settings; print(settings.SITE_URL)"
+    unset = {"SITE_URL", "HOST", "PORT", "DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environment = {k: v for k, v in os.environ.items() if k not in unset}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=PROJECT,
+        env=environment | env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_in_development_links_point_where_make_run_serves() -> None:
+    assert site_url(DEBUG="true") == "http://127.0.0.1:8000"
+    assert site_url(DEBUG="true", PORT="8101") == "http://127.0.0.1:8101"
+    assert site_url(DEBUG="true", HOST="::1", PORT="8101") == "http://[::1]:8101"
+    chosen = "https://accord.example.org"
+    assert site_url(DEBUG="true", PORT="8101", SITE_URL=chosen) == chosen
+    # Production links go where SITE_URL says, wherever the server listens.
+    assert site_url(**PRODUCTION_ENV, PORT="8101") == PRODUCTION_ENV["SITE_URL"]
+    makefile = (PROJECT / "Makefile").read_text()
+    assert re.search(r"^export HOST \?=", makefile, re.MULTILINE)
+    assert re.search(r"^export PORT \?=", makefile, re.MULTILINE)
+
+
 @pytest.mark.django_db
 def test_pages_carry_a_strict_content_security_policy(client: Client) -> None:
     response = client.get(reverse("account_login"))
