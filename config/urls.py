@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path, register_converter
 
@@ -7,6 +8,10 @@ from config.converters import TokenConverter
 
 # Before the apps' URL modules are included below, which use it.
 register_converter(TokenConverter, "token")
+
+# Operators sign in where everyone does, with its rate limits, lockout and two-factor step; the
+# admin's own form would take a password alone.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", home.home, name="home"),
