@@ -160,6 +160,7 @@ class Reminder(models.Model):
     class Dropped(models.TextChoices):
         OBSOLETE = "obsolete", _("no longer holds")
         OFF = "off", _("turned off by the person")
+        FAILED = "failed", _("could not be sent, however often it was tried")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="reminders"
@@ -175,7 +176,7 @@ class Reminder(models.Model):
     send_after = models.DateTimeField()
     in_digest = models.BooleanField(default=False)
     claimed_at = models.DateTimeField(null=True, blank=True)
-    # Failed attempts to hand it to the mail server; each one waits longer before the next.
+    # Failed attempts to send it; each one waits longer before the next.
     failures = models.PositiveSmallIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
     dropped = models.CharField(max_length=10, choices=Dropped.choices, blank=True)

@@ -41,9 +41,10 @@ CADENCE_MONTHS = {ReviewCadence.MONTHLY: 1, ReviewCadence.QUARTERLY: 3, ReviewCa
 Key = tuple[int | None, str, str, int]
 
 
-def next_follow_up(due_at: datetime.datetime, attempt: int) -> datetime.datetime:
-    """When the reminder after slot number `attempt` (0 for the first) falls due."""
-    return due_at + FOLLOW_UPS[min(attempt + 1, len(FOLLOW_UPS) - 1)]
+def next_follow_up(sent_at: datetime.datetime, attempt: int) -> datetime.datetime:
+    """When the reminder after slot number `attempt` (0 for the first), sent at `sent_at`,
+    falls due."""
+    return sent_at + FOLLOW_UPS[min(attempt + 1, len(FOLLOW_UPS) - 1)]
 
 
 def add_months(moment: datetime.datetime, months: int) -> datetime.datetime:
@@ -293,21 +294,30 @@ def _row(agreement: Agreement, key: Key, due_at: datetime.datetime, attempt: int
     )
 
 
-def follow_up(reminder: Reminder) -> Reminder | None:
+def ahead(reminder: Reminder, want: Wanted, now: datetime.datetime) -> list[Reminder]:
+    """The slots still ahead that `want` calls for about the same person, reason and thing:
+    what takes the place of a reminder whose own slot went by unsent."""
+    key = (reminder.user_id, reminder.email, reminder.reason, reminder.subject)
+    return [_row(reminder.agreement, key, slot) for k, slot in want.once if k == key and slot > now]
+
+
+def follow_up(reminder: Reminder, *, sent_at: datetime.datetime) -> Reminder | None:
     """The next slot after a reminder that just went out: recurring reasons come back less and
-    less often, a review comes back before the next review date."""
+    less often, a review comes back before the next review date. Counted from when it went
+    out, not from its own slot: after a gap (no sweeps, a pause, quiet hours) a slot counted
+    from the old one would be due at once, and every sweep would send again."""
     key = (reminder.user_id, reminder.email, reminder.reason, reminder.subject)
     if reminder.reason in RECURRING:
-        due_at = next_follow_up(reminder.due_at, reminder.attempt)
+        due_at = next_follow_up(sent_at, reminder.attempt)
         return _row(reminder.agreement, key, due_at, attempt=reminder.attempt + 1)
     if reminder.reason == Reason.REVIEW:
         agreement = reminder.agreement
         version = agreement.versions.filter(pk=reminder.subject).first()
         if version is None or version.sealed_at is None:
             return None
-        review = next_review(
-            version.sealed_at, agreement.review_cadence, reminder.due_at + REVIEW_BEFORE
-        )
+        # The first review whose reminder is still ahead: any slot that passed is skipped.
+        after = max(reminder.due_at, sent_at) + REVIEW_BEFORE
+        review = next_review(version.sealed_at, agreement.review_cadence, after)
         if review is not None:
             return _row(agreement, key, review - REVIEW_BEFORE, attempt=reminder.attempt + 1)
     return None

@@ -2,6 +2,7 @@
 reminder goes out once, and the one-click unsubscribe."""
 
 import datetime
+import logging
 import time
 from collections.abc import Callable
 
@@ -15,6 +16,8 @@ from agreements import live
 from notifications import emails, planning
 from notifications.models import Delivery, Notification, Preferences, Reminder
 
+logger = logging.getLogger(__name__)
+
 # A claimed reminder whose send has not finished by then is claimed again (its task was lost:
 # a broker restart, a purged queue). The send re-checks under a row lock, so this never doubles.
 # A claim whose hand-over to the broker failed outright is let go at once instead.
@@ -23,6 +26,9 @@ CLAIM_TIMEOUT = datetime.timedelta(minutes=10)
 # runs passes while they come back full, for at most SWEEP_SECONDS, so a backlog drains at once.
 DISPATCH_BATCH = 2000
 SWEEP_SECONDS = 45.0
+# A send that fails this many times in a row (about six hours of trying, with the backoff
+# below) is given up: logged as an error and marked failed, never claimed again.
+MAX_FAILURES = 12
 
 
 def _due(now: datetime.datetime) -> "Q":
@@ -73,19 +79,39 @@ def retry_delay(failures: int) -> datetime.timedelta:
     return datetime.timedelta(minutes=min(2 ** (failures - 1), 60))
 
 
+def reminder_send(*, reminder_id: int, now: datetime.datetime | None = None) -> str:
+    """Send one reminder (`reminder_deliver`); when that fails, for whatever reason (the mail
+    server, a header it refuses, a template), log it and count the attempt instead, so the row
+    waits with backoff and is given up after MAX_FAILURES. Returns what happened."""
+    now = now or timezone.now()
+    try:
+        return reminder_deliver(reminder_id=reminder_id, now=now)
+    except Exception:
+        logger.exception("Reminder %s could not be sent", reminder_id)
+        return reminder_send_failed(reminder_id=reminder_id, now=now)
+
+
 @transaction.atomic
 def reminder_send_failed(*, reminder_id: int, now: datetime.datetime | None = None) -> str:
-    """The mail server refused or could not be reached: try again later, with backoff. The
-    wait lives in the database (the dispatcher claims the row again), never in the broker."""
+    """A send failed (rolled back with everything it did): try again later, with backoff. The
+    wait lives in the database (the dispatcher claims the row again), never in the broker.
+    After MAX_FAILURES it is given up, and its next follow-up is planned as if it had gone, so
+    a long mail server outage costs one reminder, not every one after it."""
     now = now or timezone.now()
     reminder = Reminder.objects.select_for_update().filter(pk=reminder_id).first()
     if reminder is None or reminder.is_handled:
         return "handled already"
     reminder.failures += 1
-    reminder.send_after = now + retry_delay(reminder.failures)
     reminder.claimed_at = None
+    if reminder.failures >= MAX_FAILURES:
+        reminder.dropped = Reminder.Dropped.FAILED
+        reminder.save(update_fields=["failures", "claimed_at", "dropped"])
+        _plan_follow_ups([reminder], now)
+        logger.error("Reminder %s given up after %s failed sends", reminder.pk, reminder.failures)
+        return f"gave up after {reminder.failures} failed sends"
+    reminder.send_after = now + retry_delay(reminder.failures)
     reminder.save(update_fields=["failures", "send_after", "claimed_at"])
-    return f"mail server failed; trying again at {reminder.send_after:%H:%M}"
+    return f"send failed; trying again at {reminder.send_after:%H:%M}"
 
 
 def reminders_sweep(
@@ -137,9 +163,27 @@ def _holds(
 
 def _mark_sent(reminders: list[Reminder], now: datetime.datetime) -> None:
     Reminder.objects.filter(pk__in=[r.pk for r in reminders]).update(sent_at=now)
-    follow_ups = [row for r in reminders if (row := planning.follow_up(r)) is not None]
+    _plan_follow_ups(reminders, now)
+
+
+def _plan_follow_ups(reminders: list[Reminder], now: datetime.datetime) -> None:
+    follow_ups = [row for r in reminders if (row := planning.follow_up(r, sent_at=now)) is not None]
     if follow_ups:
         Reminder.objects.bulk_create(follow_ups, ignore_conflicts=True)
+
+
+def _drop_obsolete(
+    reminders: list[Reminder], now: datetime.datetime, known: dict[int, planning.Wanted]
+) -> None:
+    """Drop reminders whose reason no longer holds (`known`: what their agreements call for).
+    Their slot may only have passed (a review date gone by while nothing was sent): the slots
+    still ahead for the same reason take their place, so the next one is not lost with them."""
+    Reminder.objects.filter(pk__in=[r.pk for r in reminders]).update(
+        dropped=Reminder.Dropped.OBSOLETE
+    )
+    ahead = [row for r in reminders for row in planning.ahead(r, known[r.agreement_id], now)]
+    if ahead:
+        Reminder.objects.bulk_create(ahead, ignore_conflicts=True)
 
 
 @transaction.atomic
@@ -156,9 +200,9 @@ def reminder_deliver(*, reminder_id: int, now: datetime.datetime | None = None) 
     )
     if reminder is None or reminder.is_handled:
         return "handled already"
-    if not _holds(reminder, now):
-        reminder.dropped = Reminder.Dropped.OBSOLETE
-        reminder.save(update_fields=["dropped"])
+    known: dict[int, planning.Wanted] = {}
+    if not _holds(reminder, now, known):
+        _drop_obsolete([reminder], now, known)
         return "obsolete"
     user = reminder.user
     if user is None:  # an invitee without an account: one plain reminder
@@ -204,18 +248,21 @@ def _send_digest(
         .select_for_update(of=("self",))
         .order_by("send_after", "pk")
     )
-    batch, obsolete, off = [first], [], []
+    batch: list[Reminder] = [first]
+    obsolete: list[Reminder] = []
+    off: list[int] = []
     known: dict[int, planning.Wanted] = {}
     for reminder in others:
         mode = preferences.delivery(reminder.reason)
         if not _holds(reminder, now, known):
-            obsolete.append(reminder.pk)
+            obsolete.append(reminder)
         elif mode == Delivery.OFF:
             off.append(reminder.pk)
         elif mode == Delivery.DIGEST:
             batch.append(reminder)
         # Switched to "right away" since: its own task sends it.
-    Reminder.objects.filter(pk__in=obsolete).update(dropped=Reminder.Dropped.OBSOLETE)
+    if obsolete:
+        _drop_obsolete(obsolete, now, known)
     Reminder.objects.filter(pk__in=off).update(dropped=Reminder.Dropped.OFF)
     emails.build(batch, to=user.email, user=user, preferences=preferences).send()
     _mark_sent(batch, now)

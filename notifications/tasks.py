@@ -1,7 +1,6 @@
 """Celery tasks: each takes ids, loads what it needs and calls a service."""
 
 import datetime
-import smtplib
 
 from celery import shared_task
 from django.utils import timezone
@@ -37,10 +36,6 @@ def dispatch_reminders(now: str | None = None) -> int:
     ignore_result=True,
 )
 def send_reminder(reminder_id: int, now: str | None = None) -> str:
-    """Send one reminder, once. When the mail server fails, the send is rolled back and the
-    row waits in the database with backoff (no countdown sits in the broker)."""
-    when = _when(now)
-    try:
-        return services.reminder_deliver(reminder_id=reminder_id, now=when)
-    except (smtplib.SMTPException, OSError):
-        return services.reminder_send_failed(reminder_id=reminder_id, now=when)
+    """Send one reminder, once. When the send fails, for any reason, it is rolled back, logged,
+    and the row waits in the database with backoff (no countdown sits in the broker)."""
+    return services.reminder_send(reminder_id=reminder_id, now=_when(now))

@@ -209,6 +209,26 @@ def test_answering_the_need_stops_its_reminders(
     assert {m.recipients[0] for m in smtp.delivered} - {bob.email} == {"alice@example.com"}
 
 
+def test_a_send_that_fails_is_counted_and_waits_rather_than_going_round(
+    waiting_reminder: Reminder, queue: str, finished: list[str], settings: Settings, tmp_path: Path
+) -> None:
+    not_a_folder = tmp_path / "mail"  # mail set up wrong: a file where a folder should be
+    not_a_folder.touch()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(not_a_folder)},
+        }
+    }
+
+    _through_worker(queue, finished, MONDAY + DAY)
+
+    assert len(finished) == 1 and finished[0].startswith("send failed")
+    waiting_reminder.refresh_from_db()
+    assert (waiting_reminder.failures, waiting_reminder.claimed_at) == (1, None)
+    assert waiting_reminder.send_after == MONDAY + DAY + datetime.timedelta(minutes=1)
+
+
 def _waiting_on_locks() -> int:
     with connection.cursor() as cursor:
         cursor.execute(

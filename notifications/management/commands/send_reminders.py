@@ -26,7 +26,7 @@ class Command(BaseCommand):
 
         def send_here(ids: list[int], when: datetime.datetime) -> None:
             for pk in ids:
-                outcomes.append(services.reminder_deliver(reminder_id=pk, now=when))
+                outcomes.append(services.reminder_send(reminder_id=pk, now=when))
 
         if options["queue"]:
             from notifications.tasks import enqueue_sends
@@ -36,4 +36,7 @@ class Command(BaseCommand):
             return
         claimed = services.reminders_sweep(now=now or timezone.now(), enqueue=send_here)
         sent = sum(1 for outcome in outcomes if outcome.startswith("sent"))
+        failed = sum(1 for outcome in outcomes if outcome.startswith(("send failed", "gave up")))
         self.stdout.write(f"Claimed {claimed} due reminder(s); {sent} email(s) sent.")
+        if failed:
+            self.stderr.write(f"{failed} could not be sent; the log says why.")
