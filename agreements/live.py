@@ -35,6 +35,8 @@ KEEPALIVE_SECONDS = 15.0
 PRESENCE_TTL_SECONDS = 45.0
 # A stream that lost Redis subscribes again after this long, doubling up to the second figure.
 RESUBSCRIBE_SECONDS = (0.25, 4.0)
+# Open streams one person may hold (tabs, windows, devices): opening one more closes the oldest.
+MAX_STREAMS = 10
 
 
 @dataclass(frozen=True)
@@ -44,13 +46,21 @@ class Message:
     # "changed", "presence", "need" (only one need's card changed), "comment" (one need's card
     # and the history changed), "notified" (a person's own notifications; with no agreement),
     # or "resumed" (the channel was lost for a while and is back: whatever was sent meanwhile
-    # never arrived; with no agreement)
+    # never arrived; with no agreement), or "close" (one of the person's streams is to close:
+    # they opened too many; with no agreement)
     kind: str = "changed"
     need: int = 0  # with kind "need" or "comment": which one
+    connection: str = ""  # with kind "close": which stream
 
     def dumps(self) -> str:
         return json.dumps(
-            {"agreement": self.agreement, "event": self.event, "kind": self.kind, "need": self.need}
+            {
+                "agreement": self.agreement,
+                "event": self.event,
+                "kind": self.kind,
+                "need": self.need,
+                "connection": self.connection,
+            }
         )
 
     @classmethod
@@ -61,6 +71,7 @@ class Message:
             event=int(data["event"]),
             kind=str(data["kind"]),
             need=int(data.get("need") or 0),
+            connection=str(data.get("connection") or ""),
         )
 
 
@@ -77,6 +88,16 @@ class Hub(Protocol):
 
     def leave(self, agreement: str, user_id: int, connection: str) -> None: ...
 
+    def open_stream(self, user_id: int, connection: str) -> None: ...
+
+    def close_stream(self, user_id: int, connection: str) -> None: ...
+
+
+def _close(hub: Hub, user_id: int, connections: Iterable[str]) -> None:
+    """Ask the person's streams in `connections` to close, wherever they are served."""
+    for connection in connections:
+        hub.publish([user_id], Message(agreement="", event=0, kind="close", connection=connection))
+
 
 class LocalHub:
     """Channels inside this process. Publishing is thread-safe: sync views run in threads."""
@@ -87,6 +108,7 @@ class LocalHub:
             defaultdict(set)
         )
         self._presence: dict[str, dict[str, int]] = defaultdict(dict)
+        self._streams: dict[int, list[str]] = defaultdict(list)  # oldest first
 
     def publish(self, user_ids: Iterable[int], message: Message) -> None:
         with self._lock:
@@ -129,6 +151,23 @@ class LocalHub:
             if not here:  # nobody left on that page: forget the agreement
                 self._presence.pop(agreement, None)
 
+    def open_stream(self, user_id: int, connection: str) -> None:
+        """Count a newly opened stream of the person's; the oldest beyond MAX_STREAMS close."""
+        with self._lock:
+            streams = self._streams[user_id]
+            streams.append(connection)
+            oldest = streams[:-MAX_STREAMS]
+            del streams[:-MAX_STREAMS]
+        _close(self, user_id, oldest)
+
+    def close_stream(self, user_id: int, connection: str) -> None:
+        with self._lock:
+            streams = self._streams.get(user_id, [])
+            if connection in streams:
+                streams.remove(connection)
+            if not streams:
+                self._streams.pop(user_id, None)
+
 
 class RedisHub:
     """Channels in Redis pub/sub, shared by every web process. While Redis is away, publishing
@@ -146,6 +185,10 @@ class RedisHub:
     @staticmethod
     def presence_key(agreement: str) -> str:
         return f"accord:live:presence:{agreement}"
+
+    @staticmethod
+    def streams_key(user_id: int) -> str:
+        return f"accord:live:streams:{user_id}"
 
     def publish(self, user_ids: Iterable[int], message: Message) -> None:
         payload = message.dumps()
@@ -231,6 +274,29 @@ class RedisHub:
         except redis.RedisError as error:  # the lease runs out by itself
             logger.warning("presence not cleared: %s", error)
 
+    def open_stream(self, user_id: int, connection: str) -> None:
+        """Count a newly opened stream of the person's, in every web process; the oldest beyond
+        MAX_STREAMS close. A stream lost with its process is among the oldest, so it is the
+        first to go and never holds a place for long."""
+        key = self.streams_key(user_id)
+        try:
+            with self._client.pipeline(transaction=True) as pipe:
+                pipe.zadd(key, {connection: time.time_ns()})
+                pipe.zrange(key, 0, -MAX_STREAMS - 1)
+                pipe.zremrangebyrank(key, 0, -MAX_STREAMS - 1)
+                pipe.expire(key, 24 * 60 * 60)
+                oldest = pipe.execute()[1]
+        except redis.RedisError as error:  # the stream works; it is just not counted
+            logger.warning("stream not counted: %s", error)
+            return
+        _close(self, user_id, [str(member, "utf-8") for member in oldest])
+
+    def close_stream(self, user_id: int, connection: str) -> None:
+        try:
+            self._client.zrem(self.streams_key(user_id), connection)
+        except redis.RedisError as error:  # the oldest are closed first when it comes to that
+            logger.warning("stream not uncounted: %s", error)
+
 
 _hub: Hub | None = None
 _hub_lock = threading.Lock()
@@ -259,19 +325,33 @@ def sse(event: str, data: str = "", *, id: int | None = None) -> str:
 
 # Events after which only the need's own card looks different (its place on the page may follow).
 CARD_EVENTS = {"accepted", "declined", "reworded", "reopened"}
+ANSWER_EVENTS = {"accepted", "declined", "countered"}
 
 
 def publish_event(agreement_id: int, event_id: int, event_kind: str, need_id: int | None) -> None:
     """After commit: a change to one need's card is announced as such, so pages can refresh just
     that card at once (and the rest of the region a little later); a comment too, and it changes
     nothing else but the history (no need's state, nothing that waits on anyone); anything else
-    as a change to the agreement."""
-    if need_id and event_kind == "commented":
+    as a change to the agreement. Naming the need must not give away what is hidden: then it is
+    a change to the agreement too."""
+    if need_id and event_kind == "commented" and not _names_a_secret(event_kind, need_id):
         publish_change(agreement_id, event_id, kind="comment", need=need_id)
-    elif need_id and event_kind in CARD_EVENTS:
+    elif need_id and event_kind in CARD_EVENTS and not _names_a_secret(event_kind, need_id):
         publish_change(agreement_id, event_id, kind="need", need=need_id)
     else:
         publish_change(agreement_id, event_id)
+
+
+def _names_a_secret(event_kind: str, need_id: int) -> bool:
+    """Whether announcing this need would tell the others what "answer independently" hides:
+    which need was just answered while its answers are hidden, or that a counter-proposal
+    (an answer too) exists while it is hidden from all but its author."""
+    from agreements.models import Need, answers_hidden
+
+    secret = answers_hidden("answers")
+    if event_kind in ANSWER_EVENTS:
+        secret |= answers_hidden()
+    return Need.objects.filter(secret, pk=need_id).exists()
 
 
 def publish_change(agreement_id: int, event_id: int, kind: str = "changed", need: int = 0) -> None:

@@ -341,6 +341,26 @@ def answers_hidden(need: str = "") -> Q:
     )
 
 
+def needs_hidden_from(user_id: int) -> Q:
+    """Needs a person may not see at all: someone else's draft, and someone else's
+    counter-proposal while the answers to the need it answers are hidden (a counter-proposal
+    is an answer). Every way to one need asks this, through `may_see`."""
+    return ~Q(author_id=user_id) & (Q(status=Need.Status.DRAFT) | answers_hidden("answers"))
+
+
+def may_see(need: Need, user_id: int) -> bool:
+    """Whether `needs_hidden_from` leaves this need to the person. Their own needs and needs that
+    answer nothing are decided from the row; only someone else's counter-proposal asks the
+    database whether the answers it belongs to are still hidden."""
+    if need.author_id == user_id:
+        return True
+    if need.is_draft:
+        return False
+    if need.answers_id is None:
+        return True
+    return not Need.objects.filter(needs_hidden_from(user_id), pk=need.pk).exists()
+
+
 class Response(models.Model):
     """An answer to a need. Appended, never edited: the latest one per party counts."""
 

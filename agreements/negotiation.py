@@ -27,6 +27,7 @@ from agreements.models import (
     Signature,
     Version,
     answers_hidden,
+    needs_hidden_from,
 )
 
 HISTORY_LENGTH = 30
@@ -496,7 +497,11 @@ def _need_view(
         seen_by=seen_by,
         waiting_on=[u for u in addressees if u.pk not in latest],
         mine=latest.get(viewer.pk),
-        is_new=bool(previous_visit and need.changed_at > previous_visit and not need.is_draft),
+        is_new=bool(
+            previous_visit
+            and not need.is_draft
+            and _shown_change(need, responses, comments, viewer, hidden=hidden) > previous_visit
+        ),
         hidden=hidden,
         # While hidden, not even an earlier answer may show that someone else answered.
         earlier_answers=len(responses) - len(latest)
@@ -506,13 +511,35 @@ def _need_view(
         and any(r.party_id == viewer.pk and r.revision < need.revision for r in responses),
         can_answer=live and viewer.pk in {u.pk for u in addressees},
         can_edit=is_party and ((need.is_draft and is_author) or (live and (is_author or carried))),
-        can_withdraw=live and is_author and need.state == NeedState.OPEN,
+        # While hidden the need shows as open, to its author too: so does what they may do.
+        can_withdraw=live and is_author and (hidden or need.state == NeedState.OPEN),
         can_reopen=live and carried and need.state != NeedState.OPEN,
         can_drop=live and carried,
         can_comment=need.is_live and may_comment,
         note=getattr(need, "my_note", None) or "",
         note_updated_at=getattr(need, "my_note_updated_at", None),
     )
+
+
+def _shown_change(
+    need: Need,
+    responses: list[Response],
+    comments: list[Comment],
+    viewer: User,
+    *,
+    hidden: bool,
+) -> datetime.datetime:
+    """When the need last changed as `viewer` sees it. An answer bumps `changed_at`; while the
+    answers are hidden, someone else's answer is no change to this reader (or "new since your
+    last visit" would single out the need just answered): then the last change they can see
+    counts, the need put down, a comment, their own answer."""
+    others = {r.created_at for r in responses if r.party_id != viewer.pk}
+    if not hidden or need.changed_at not in others:
+        return need.changed_at
+    seen = [need.put_down_at or need.created_at]
+    seen += [c.created_at for c in comments]
+    seen += [r.created_at for r in responses if r.party_id == viewer.pk]
+    return max(seen)
 
 
 def _facilitator_requests(
@@ -540,14 +567,13 @@ ANSWER_EVENTS = {Event.Kind.ACCEPTED, Event.Kind.DECLINED, Event.Kind.COUNTERED}
 
 
 def hidden_from(agreement: Agreement, viewer: User) -> tuple[set[int], set[int]]:
-    """The needs of the agreement whose answers are hidden, and the counter-proposals hidden
-    from `viewer` (all but their own), as `build` works them out for its version."""
+    """The needs of the agreement whose answers are hidden, and the needs hidden from `viewer`
+    altogether (`models.needs_hidden_from`: others' drafts, others' counter-proposals while
+    hidden), as `build` works them out for its version."""
     needs = Need.objects.filter(version__agreement=agreement)
     hidden_needs = set(needs.filter(answers_hidden()).values_list("pk", flat=True))
-    hidden_counters = set(
-        needs.filter(answers_hidden("answers")).exclude(author=viewer).values_list("pk", flat=True)
-    )
-    return hidden_needs, hidden_counters
+    unseen = set(needs.filter(needs_hidden_from(viewer.pk)).values_list("pk", flat=True))
+    return hidden_needs, unseen
 
 
 def _latest_events(

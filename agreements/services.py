@@ -679,6 +679,14 @@ def need_withdraw(*, need: Need, actor: User, now: datetime.datetime | None = No
     if need.author_id != actor.pk or not need.is_live:
         raise NegotiationError(_("Only the person who put a need down can withdraw it."))
     if need.state != NeedState.OPEN:
+        if Need.objects.filter(answers_hidden(), pk=need.pk).exists():
+            # The decision is hidden from its author too, until everyone has answered.
+            raise NegotiationError(
+                _(
+                    "This need can no longer be withdrawn. "
+                    "Its answers stay hidden until everyone has answered."
+                )
+            )
         raise NegotiationError(
             _("This need has been decided (%(state)s), so it can no longer be withdrawn.")
             % {"state": need.get_state_display()}

@@ -90,6 +90,8 @@ async def _events(user_id: int, agreement: Agreement | None, since: int) -> Asyn
     hub = live.hub()
     connection = live.new_connection_id()
     async with hub.subscribe(user_id) as queue:
+        # Subscribed first: a stream opened after this one may already ask it to close.
+        await sync_to_async(hub.open_stream)(user_id, connection)
         if agreement is not None:
             await sync_to_async(hub.arrive)(agreement.public_id, user_id, connection)
             await sync_to_async(live.publish_presence_and_close)(agreement.pk)
@@ -114,6 +116,13 @@ async def _events(user_id: int, agreement: Agreement | None, since: int) -> Asyn
                     continue
                 if message.kind == "notified":
                     yield live.sse("notified")
+                    continue
+                if message.kind == "close":
+                    if message.connection == connection:
+                        # The person opened too many: this, their oldest, stops for good
+                        # ("gone" tells the page not to reconnect).
+                        yield live.sse("gone")
+                        return
                     continue
                 if message.kind == "resumed":
                     # The channel was lost for a while: what was announced meanwhile never
@@ -159,6 +168,7 @@ async def _events(user_id: int, agreement: Agreement | None, since: int) -> Asyn
         finally:
             # The page closed (or the server is stopping): no awaiting here, the task may be
             # cancelled; the others hear about it from a worker thread.
+            hub.close_stream(user_id, connection)
             if agreement is not None:
                 hub.leave(agreement.public_id, user_id, connection)
                 asyncio.get_running_loop().run_in_executor(

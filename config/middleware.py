@@ -1,5 +1,6 @@
 import gzip
 import secrets
+from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -42,4 +43,24 @@ class GZipPagesMiddleware(GZipMiddleware):
         if etag and etag.startswith('"'):  # a strong ETag no longer holds for these bytes
             response.headers["ETag"] = "W/" + etag
         response.headers["Content-Encoding"] = "gzip"
+        return response
+
+
+class PrivatePagesMiddleware:
+    """`Cache-Control: private, no-store` on every response whose view chose nothing else.
+
+    Every page Accord makes is for the one person who asked: their agreements, a secret link
+    (the calendar feed's, an invitation's, an unsubscribe link's) or at least a form carrying
+    their CSRF token. No shared cache may keep it, and no browser may keep it on disk once they
+    sign out. Views that mean something else say so themselves (the calendar feed, the live
+    stream); static files are answered by WhiteNoise, before this runs, with long lifetimes.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            response.headers["Cache-Control"] = "private, no-store"
         return response

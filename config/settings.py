@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, so static files keep their own lifetimes.
+    "config.middleware.PrivatePagesMiddleware",
     # Pages are about a twentieth of their size gzipped. BREACH: see "Performance" in README.md.
     "config.middleware.GZipPagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -108,6 +110,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Named after the database, so two checkouts' (or two runs') test databases never meet.
     _stem = Path(DATABASES["default"]["NAME"]).stem
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / f"test_{_stem}.sqlite3")}
+    # Several people writing at once: each transaction takes the write lock when it starts
+    # (a read turned write cannot wait for it, and fails), a writer waits up to 20 s for
+    # another to finish, and with the write-ahead log readers never wait for writers.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        transaction_mode="IMMEDIATE",
+        timeout=20,
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     from config.db import check_connection
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.db.models import BooleanField, ExpressionWrapper
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,6 +27,7 @@ from agreements.models import (
     PrivateNote,
     Response,
     Signature,
+    answers_hidden,
 )
 from checkins.models import Rating, Submission, TalkAbout
 from notifications.models import Notification, Preferences
@@ -152,14 +154,16 @@ def _history(participant: Participant, visible: set[int], hidden: set[int]) -> l
             and event.actor_id != participant.user_id
         )
         respond_by = event.respond_by if event.kind == Event.Kind.RESPOND_BY else None
+        # As the page's line says it: someone answered, never which need.
+        need = None if masked else event.need
         rows.append(
             {
                 "at": _moment(event.created_at),
                 "who": event.actor.name if event.actor else None,
                 "what": "answered" if masked else event.kind,
                 "version": event.version.number if event.version else None,
-                "need": event.need_id,
-                "need_statement": event.need.statement if event.need else None,
+                "need": need.pk if need else None,
+                "need_statement": need.statement if need else None,
                 "respond_by": _moment(respond_by),
             }
         )
@@ -171,7 +175,13 @@ def _history(participant: Participant, visible: set[int], hidden: set[int]) -> l
 
 def personal_data(user: User, *, now: datetime.datetime | None = None) -> dict[str, Any]:
     preferences = Preferences.objects.filter(user=user).first()
-    needs = Need.objects.filter(author=user).select_related("version__agreement").order_by("pk")
+    # A need's state as its pages show it to its author: open while its answers are hidden.
+    needs = (
+        Need.objects.filter(author=user)
+        .annotate(hidden=ExpressionWrapper(answers_hidden(), output_field=BooleanField()))
+        .select_related("version__agreement")
+        .order_by("pk")
+    )
     return {
         "exported_at": _moment(now or timezone.now()),
         "profile": {
@@ -207,7 +217,7 @@ def personal_data(user: User, *, now: datetime.datetime | None = None) -> dict[s
                 "looks_like": n.looks_like,
                 "category": n.category,
                 "status": n.status,
-                "state": n.state,
+                "state": NeedState.OPEN if n.hidden else n.state,
                 "created_at": _moment(n.created_at),
                 "put_down_at": _moment(n.put_down_at),
             }

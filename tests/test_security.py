@@ -17,11 +17,13 @@ from django.urls import reverse
 from pytest_django.fixtures import Settings
 
 from accounts.models import User
+from agreements import services
 from agreements.models import Agreement, Invitation
 from agreements.views.invitations import INVITATION_LIMIT
+from records.services import calendar_feed_for
 from tests import test_authorization_matrix as matrix
 from tests.accounts.factories import PASSWORD
-from tests.agreements.helpers import invite, person, start
+from tests.agreements.helpers import detail_url, invite, person, start
 from tests.test_authorization_matrix import (
     AUTHOR,
     BODIES,
@@ -286,3 +288,61 @@ def test_sending_an_invitation_again_counts_too(
     # Withdrawing sends nothing and is never limited.
     revoke = reverse("agreements:invitation-revoke", args=[ours.public_id, invitation.pk])
     assert client.post(revoke).status_code == 302
+
+
+# Caching ----------------------------------------------------------------------------------
+
+PRIVATE = "private, no-store"
+
+
+def test_no_page_for_a_signed_in_person_is_ever_kept_by_a_cache(
+    client: Client, hana: User, ours: Agreement
+) -> None:
+    client.force_login(hana)
+    pages = [
+        reverse("home"),
+        detail_url(ours),
+        reverse("profile"),
+        reverse("records:data"),
+        reverse("account_email"),
+    ]
+    for path in pages:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response["Cache-Control"] == PRIVATE, path
+    fragment = client.get(detail_url(ours), headers=HTMX)
+    assert fragment.status_code == 200
+    assert b"<html" not in fragment.content
+    assert fragment["Cache-Control"] == PRIVATE
+    # Answers to a form too, and the pages an address alone finds.
+    assert send_invitation(client, ours, 1)["Cache-Control"] == PRIVATE
+    assert client.get("/no-such-page/")["Cache-Control"] == PRIVATE
+
+
+def test_the_calendar_page_with_its_secret_link_is_never_kept(client: Client, hana: User) -> None:
+    client.force_login(hana)
+    response = client.get(reverse("records:calendar"))
+    assert response.status_code == 200
+    feed = calendar_feed_for(user=hana)
+    assert feed.token.encode() in response.content
+    assert response["Cache-Control"] == PRIVATE
+
+
+def test_pages_opened_from_a_secret_link_are_never_kept(client: Client, ours: Agreement) -> None:
+    invitation = invite(ours, "someone@example.com")
+    path = reverse("agreements:invitation", args=[services.invitation_token(invitation)])
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response["Cache-Control"] == PRIVATE
+
+
+def test_the_calendar_feed_and_static_files_keep_their_own_rules(
+    client: Client, hana: User, settings: Settings
+) -> None:
+    settings.WHITENOISE_USE_FINDERS = True  # static files as development serves them
+    feed = client.get(reverse("records:calendar-feed", args=[calendar_feed_for(user=hana).token]))
+    assert feed.status_code == 200
+    assert {"private", "no-store", "max-age=0"} <= set(feed["Cache-Control"].split(", "))
+    css = client.get(settings.STATIC_URL + "css/accord.css")
+    assert css.status_code == 200
+    assert "max-age" in css["Cache-Control"] and "no-store" not in css["Cache-Control"]

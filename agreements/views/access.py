@@ -4,7 +4,7 @@ from django.http import Http404
 
 from accounts.http import AuthenticatedHttpRequest
 from agreements import sql
-from agreements.models import Agreement, Need, Participant, Version
+from agreements.models import Agreement, Need, Participant, Version, may_see
 
 
 def place_for(request: AuthenticatedHttpRequest, public_id: str) -> Participant:
@@ -42,7 +42,9 @@ def party_for(request: AuthenticatedHttpRequest, public_id: str) -> Participant:
 
 
 def need_for(participant: Participant, need_id: int) -> Need:
-    """A need of this agreement that the person may see: never someone else's draft."""
+    """A need of this agreement that the person may see (`models.may_see`): never someone
+    else's draft, nor a counter-proposal hidden from them. Every URL of one need comes through
+    here, and a need the person may not see answers exactly as a need that does not exist."""
     if not 0 < need_id < 2**63:  # no such row, and not a number every database can take
         raise Http404
     found = sql.select(
@@ -55,6 +57,6 @@ def need_for(participant: Participant, need_id: int) -> Need:
     if not found:
         raise Http404
     need = found[0]
-    if need.is_draft and need.author_id != participant.user_id:
+    if not may_see(need, participant.user_id):
         raise Http404
     return need

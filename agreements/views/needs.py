@@ -105,8 +105,8 @@ def _card(
         only=need.pk,
     )
     item = view.item(need.pk)
-    if item is None:  # not on the page for this person (a hidden counter-proposal)
-        return HttpResponse(status=204)
+    if item is None:  # need_for lets through only what the page shows: never, but never a leak
+        raise Http404
     if extra:  # a message for this person, this once: not a card to keep
         return render(request, "agreements/_need.html", {"view": view, "item": item, **extra})
     cards.render_cards(request, view, [item])
@@ -143,6 +143,10 @@ def need_note(request: AuthenticatedHttpRequest, public_id: str, pk: int) -> Htt
 def need_edit(request: AuthenticatedHttpRequest, public_id: str, pk: int) -> HttpResponse:
     participant = party_for(request, public_id)
     need = need_for(participant, pk)
+    context: dict[str, Any] = {"agreement": participant.agreement, "need": need}
+    if not services._may_change(need, request.user):
+        # Nothing to offer: not even the words in a form they could not save.
+        return render(request, "agreements/need_form.html", context)
     initial = {
         "statement": need.statement,
         "looks_like": need.looks_like,
@@ -157,8 +161,7 @@ def need_edit(request: AuthenticatedHttpRequest, public_id: str, pk: int) -> Htt
         else:
             messages.success(request, _("Saved."))
             return redirect(reverse("agreements:detail", args=[public_id]) + f"#need-{need.pk}")
-    context = {"agreement": participant.agreement, "need": need, "form": form}
-    return render(request, "agreements/need_form.html", context)
+    return render(request, "agreements/need_form.html", {**context, "form": form})
 
 
 @login_required
