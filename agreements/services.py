@@ -219,7 +219,8 @@ def agreement_leave(
     *, agreement: Agreement, user: User, now: datetime.datetime | None = None
 ) -> None:
     """Leave an agreement. What you did stays in its history; the open version lets you go:
-    your drafts are deleted, your open needs withdrawn, and you no longer owe anyone an answer."""
+    your drafts are deleted, your open needs withdrawn, and you no longer owe anyone an answer.
+    Leaving again (a second click while the first was on its way) changes nothing."""
     now = _now(now)
     participant = (
         Participant.objects.select_for_update()
@@ -227,6 +228,8 @@ def agreement_leave(
         .first()
     )
     if participant is None:
+        if Participant.objects.filter(agreement=agreement, user=user).exists():
+            return  # already left
         raise NegotiationError(_("You are not part of this agreement."))
     version = (
         Version.objects.select_for_update()
@@ -716,6 +719,19 @@ _EVENT_FOR_ANSWER = {
 }
 
 
+def _same_answer(
+    latest: Response, answer: str, reason: str, statement: str, looks_like: str
+) -> bool:
+    """Whether an answer repeats `latest`: the same answer and reason, and for a
+    counter-proposal the same words, still on the table."""
+    if (latest.answer, latest.reason) != (answer, reason):
+        return False
+    if latest.counter is None:
+        return True
+    counter = latest.counter
+    return counter.is_live and (counter.statement, counter.looks_like) == (statement, looks_like)
+
+
 @transaction.atomic
 def need_respond(
     *,
@@ -742,9 +758,20 @@ def need_respond(
     if answer not in Response.Answer.values:
         raise NegotiationError(_("Choose Accept, Decline or Counter-propose."))
     reason = _check_text(reason, label=_("The reason"), limit=500, required=False)
-    counter = None
+    counter, statement, looks_like = None, "", ""
     if answer == Response.Answer.COUNTER:
         statement, looks_like = _clean_need_text(counter_statement, counter_looks_like)
+    latest = latest_answers(need).get(party.pk)
+    if latest is not None and _same_answer(latest, answer, reason, statement, looks_like):
+        return latest  # a second click of the same button: it was recorded once already
+    if answer == Response.Answer.COUNTER:
+        if latest is not None and latest.counter is not None and latest.counter.is_live:
+            raise NegotiationError(
+                _(
+                    "Your counter-proposal is already on the table. To offer another, "
+                    "withdraw that one first."
+                )
+            )
         counter = Need.objects.create(
             version=version,
             author=party,

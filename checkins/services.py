@@ -192,17 +192,22 @@ def check_in_submit(
 
 
 @transaction.atomic
-def talk_toggle(*, need: Need, party: User, now: datetime.datetime | None = None) -> bool:
-    """Mark a need "let's talk about this", or take the mark away. Returns whether it is marked."""
+def talk_mark(
+    *, need: Need, party: User, marked: bool = True, now: datetime.datetime | None = None
+) -> None:
+    """Mark a need "let's talk about this" (`marked`), or take the mark away. Asking for what
+    already is changes nothing, so a second click, or ten at once, have one effect."""
     now = now or timezone.now()
     _party(need.version.agreement, party)
     if need.is_draft:
         raise NegotiationError(_("Drafts are yours alone; there is nobody to talk it over with."))
-    deleted, _rows = TalkAbout.objects.filter(need=need, party=party).delete()
-    if deleted:
-        return False
-    TalkAbout.objects.create(need=need, party=party, marked_at=now)
-    return True
+    if not marked:
+        TalkAbout.objects.filter(need=need, party=party).delete()
+        return
+    # A mark made at the same moment by another click stays, with its time.
+    TalkAbout.objects.bulk_create(
+        [TalkAbout(need=need, party=party, marked_at=now)], ignore_conflicts=True
+    )
 
 
 # What a person may see ----------------------------------------------------------------------

@@ -12,6 +12,7 @@ from agreements.models import Need, NeedState, answers_hidden
 from agreements.services import NegotiationError
 from agreements.views import need_for, participant_for, party_for
 from checkins import services, trust
+from checkins.forms import TalkForm
 from checkins.models import CheckIn, Rhythm, Schedule, TalkAbout, Verdict
 
 
@@ -105,8 +106,12 @@ def submit(request: AuthenticatedHttpRequest, public_id: str, number: int) -> Ht
 def talk(request: AuthenticatedHttpRequest, public_id: str, pk: int) -> HttpResponse:
     participant = party_for(request, public_id)
     need = need_for(participant, pk)
+    form = TalkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for e in form.errors.get("want", [])))
+        return _back(request, public_id)
     try:
-        services.talk_toggle(need=need, party=request.user)
+        services.talk_mark(need=need, party=request.user, marked=form.marked)
     except NegotiationError as error:
         messages.error(request, error.message)
     return _back(request, public_id)

@@ -103,8 +103,8 @@ def test_it_lists_what_is_marked_to_talk_about_and_by_whom(
     answer(calls, bob)
     quiet = put_down(agreement, bob, "A quiet hour", to=[alice])
     answer(quiet, alice)
-    checkins.talk_toggle(need=calls, party=bob)
-    checkins.talk_toggle(need=calls, party=alice)
+    checkins.talk_mark(need=calls, party=bob)
+    checkins.talk_mark(need=calls, party=alice)
     client.force_login(alice)
     page = text(client.get(session_url(agreement)))
     talk = page.split("Let's talk about this")[1].split("What changed")[0]
@@ -144,7 +144,7 @@ def test_it_takes_the_same_queries_however_much_happened(
     for n in range(5):
         need = put_down(agreement, alice, f"Need {n}", to=[bob])
         answer(need, bob)
-        checkins.talk_toggle(need=need, party=bob)
+        checkins.talk_mark(need=need, party=bob)
     seal(agreement, alice, bob)
     checkins.schedule_set(agreement=agreement, party=alice, rhythm="weekly", now=sealed)
     checkins.check_ins_open_due(now=sealed + 7 * DAY + datetime.timedelta(hours=1))

@@ -57,7 +57,7 @@ def agreement(alice: User, bob: User) -> Agreement:
     checkins.check_in_submit(
         check_in=check_in, party=bob, ratings={(quiet.pk, alice.pk): ("kept", "")}, now=opened
     )
-    checkins.talk_toggle(need=calls, party=alice)
+    checkins.talk_mark(need=calls, party=alice)
     services.version_renegotiate(
         agreement=agreement, party=alice, reason="We want to talk about evenings again."
     )

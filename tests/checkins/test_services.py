@@ -8,7 +8,7 @@ from accounts.models import User
 from agreements.models import Agreement, Need
 from agreements.services import NegotiationError
 from checkins import services, trust
-from checkins.models import CheckIn, Rating
+from checkins.models import CheckIn, Rating, TalkAbout
 from notifications.models import Reason, Reminder
 from tests.checkins.conftest import OPEN, SEALED, WEEK
 
@@ -142,9 +142,12 @@ def test_an_open_check_in_reminds_those_who_have_not_checked_in(
     assert {r.user_id for r in pending.all()} == {bob.pk}
 
 
-def test_talk_marks_toggle(agreement: Agreement, alice: User, calls: Need) -> None:
-    assert services.talk_toggle(need=calls, party=alice) is True
-    assert services.talk_toggle(need=calls, party=alice) is False
+def test_a_talk_mark_is_made_and_taken_away(agreement: Agreement, alice: User, calls: Need) -> None:
+    services.talk_mark(need=calls, party=alice)
+    services.talk_mark(need=calls, party=alice)
+    assert TalkAbout.objects.filter(need=calls, party=alice).count() == 1
+    services.talk_mark(need=calls, party=alice, marked=False)
+    assert not TalkAbout.objects.filter(need=calls, party=alice).exists()
 
 
 def test_the_timeline_counts_partly_kept_as_half(

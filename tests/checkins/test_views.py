@@ -141,7 +141,7 @@ def test_marking_a_need_to_talk_about(
 ) -> None:
     client.force_login(alice)
 
-    client.post(reverse("checkins:talk", args=[agreement.public_id, calls.pk]))
+    client.post(reverse("checkins:talk", args=[agreement.public_id, calls.pk]), {"want": "mark"})
 
     assert TalkAbout.objects.filter(need=calls, party=alice).exists()
     assert "to talk about: Alice" in client.get(page(agreement)).text
