@@ -19,5 +19,6 @@ RUN DEBUG=false SECRET_KEY=only-for-collectstatic python manage.py collectstatic
 USER accord
 
 EXPOSE 8000
+# Forwarded headers are the app's to judge (TRUSTED_PROXIES), not the server's.
 CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", \
-     "--proxy-headers", "--forwarded-allow-ips", "*"]
+     "--no-proxy-headers"]

@@ -39,7 +39,7 @@ run: venv
 	@trap 'kill 0' INT TERM; \
 	$(VENV)/bin/celery -A config worker --loglevel INFO --concurrency 1 & \
 	$(VENV)/bin/celery -A config beat --loglevel INFO --schedule var/celerybeat-schedule & \
-	$(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --timeout-graceful-shutdown 3 & \
+	$(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --timeout-graceful-shutdown 3 --no-proxy-headers & \
 	wait
 
 lint: venv

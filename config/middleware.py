@@ -1,7 +1,11 @@
 import gzip
+import logging
 import secrets
+import time
 from collections.abc import Callable
+from ipaddress import IPv4Network, IPv6Network, ip_address
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.middleware.gzip import GZipMiddleware, re_accepts_gzip
@@ -64,3 +68,76 @@ class PrivatePagesMiddleware:
         if not response.has_header("Cache-Control"):
             response.headers["Cache-Control"] = "private, no-store"
         return response
+
+
+# Headers a proxy sets to say who its client was. Only a trusted proxy's are believed.
+FORWARDED_HEADERS = (
+    "HTTP_X_FORWARDED_FOR",
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PORT",
+    "HTTP_X_REAL_IP",
+    "HTTP_FORWARDED",
+)
+# A peer sending forwarded headers without being trusted is logged once in this many seconds.
+WARN_EVERY = 300.0
+
+logger = logging.getLogger(__name__)
+
+
+class ClientAddressMiddleware:
+    """Settle, once and first, which address a request came from; every per-address limit
+    (ours and allauth's) reads it from REMOTE_ADDR.
+
+    The server reports the peer it talks to. When that peer is one of TRUSTED_PROXIES, the client
+    is the right-most address in X-Forwarded-For that is not itself a trusted proxy (what's left
+    of it was written by the client and proves nothing), and X-Forwarded-Proto says whether the
+    client used https (SECURE_PROXY_SSL_HEADER). From anyone else these headers are removed
+    unread: otherwise each request could pick a new address and escape every limit.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+        self.warned: dict[str, float] = {}
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        meta = request.META
+        peer = meta.get("REMOTE_ADDR", "")
+        if self.is_trusted(peer):
+            meta["REMOTE_ADDR"] = self.client_address(peer, meta.pop("HTTP_X_FORWARDED_FOR", ""))
+        elif any(header in meta for header in FORWARDED_HEADERS):
+            for header in FORWARDED_HEADERS:
+                meta.pop(header, None)
+            self.warn(peer)
+        return self.get_response(request)
+
+    def is_trusted(self, address: str) -> bool:
+        try:
+            ip = ip_address(address)
+        except ValueError:
+            return False
+        trusted: list[IPv4Network | IPv6Network] = settings.TRUSTED_PROXIES
+        return any(ip in network for network in trusted)
+
+    def client_address(self, peer: str, forwarded_for: str) -> str:
+        """From the right, past the trusted proxies: the first address one of them was told."""
+        for address in reversed([part.strip() for part in forwarded_for.split(",")]):
+            if not self.is_trusted(address):
+                try:
+                    return str(ip_address(address))
+                except ValueError:  # not an address: the chain says nothing we can use
+                    return peer
+        return peer
+
+    def warn(self, peer: str) -> None:
+        now = time.monotonic()
+        if now - self.warned.get(peer, -WARN_EVERY) < WARN_EVERY:
+            return
+        if len(self.warned) > 1000:  # many peers: forget the old ones
+            self.warned.clear()
+        self.warned[peer] = now
+        logger.warning(
+            "Ignored forwarded headers from %s, which is not in TRUSTED_PROXIES. If it is your "
+            "proxy, add its address there.",
+            peer,
+        )

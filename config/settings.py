@@ -1,5 +1,6 @@
 """Accord's settings: one file; whatever differs between machines comes from the environment."""
 
+from ipaddress import ip_network
 from pathlib import Path
 
 import django_stubs_ext
@@ -38,6 +39,15 @@ _served_at = f"http://{f'[{_host}]' if ':' in _host else _host}:{_port}"
 SITE_URL = env.str("SITE_URL", default=_served_at).rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
 
+# Proxies (addresses or CIDR ranges) whose X-Forwarded-For and X-Forwarded-Proto are believed;
+# none unless set. See ClientAddressMiddleware.
+try:
+    TRUSTED_PROXIES = [
+        ip_network(entry, strict=False) for entry in env.list("TRUSTED_PROXIES", default=[])
+    ]
+except ValueError as error:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {error}") from error
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -58,6 +68,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: who the client is, before anything counts or redirects by it.
+    "config.middleware.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -249,7 +261,7 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
-    # Behind a TLS-terminating proxy (docker compose, a load balancer) trust its header.
+    # Behind a TLS-terminating proxy, its word on https; only TRUSTED_PROXIES' reaches here.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 

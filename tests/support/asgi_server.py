@@ -104,6 +104,8 @@ class AsgiServer:
             # As docker-compose.yml: longer than a browser's pause between two clicks, so the
             # server does not close a kept-alive connection just as the next request is sent.
             "--timeout-keep-alive", "75",
+            # As everywhere: forwarded headers are the app's to judge (TRUSTED_PROXIES).
+            "--no-proxy-headers",
         ]  # fmt: skip
 
     def start(self, timeout: float = 30.0) -> "AsgiServer":
