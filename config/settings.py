@@ -193,7 +193,9 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Accord] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
 # allauth merges these with its defaults (signup 20/m/ip, password reset 20/m/ip and 5/m/key, ...).
 # Any 20 login attempts a minute from one address get a 429; 5 failures for one email within
-# five minutes lock that email out of password logins for the rest of the window.
+# five minutes lock that email out of password logins for the rest of the window. An address is
+# REMOTE_ADDR, as ClientAddressMiddleware settled it (so ALLAUTH_TRUSTED_PROXY_COUNT and
+# ALLAUTH_TRUSTED_CLIENT_IP_HEADER stay unset: they would read the client's own headers).
 ACCOUNT_RATE_LIMITS = {
     "login": "20/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
