@@ -25,7 +25,8 @@ class Waiting:
     to_answer: list[Need]
     to_sign: list[Version]
     invitations: list[Invitation]
-    rows: list[tuple[Participant, Version]]
+    # A facilitator still waiting for every party's agreement sees no version: None.
+    rows: list[tuple[Participant, Version | None]]
 
     @property
     def count(self) -> int:
@@ -112,5 +113,5 @@ def waiting_for(user: User) -> Waiting:
         to_answer=needs_to_answer(user),
         to_sign=list(to_sign),
         invitations=list(invitations),
-        rows=[(p, latest[p.agreement_id]) for p in participations],
+        rows=[(p, None if p.is_waiting else latest[p.agreement_id]) for p in participations],
     )

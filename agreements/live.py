@@ -358,8 +358,9 @@ def publish_change(agreement_id: int, event_id: int, kind: str = "changed", need
     """Tell everyone now in the agreement that it changed. Called after commit."""
     from agreements.models import Participant
 
-    # One query: every moment between the commit and the pages hearing of it counts.
-    people = Participant.objects.active().filter(agreement_id=agreement_id)
+    # One query: every moment between the commit and the pages hearing of it counts. Only
+    # those who may read it: a facilitator waiting for every party's agreement hears nothing.
+    people = Participant.objects.readers().filter(agreement_id=agreement_id)
     rows = list(people.values_list("user_id", "agreement__public_id"))
     if not rows:  # nobody is in it any more
         return

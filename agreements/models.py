@@ -449,6 +449,10 @@ class Event(models.Model):
             _("Everyone agreed; the facilitator can read the agreement"),
         )
         FACILITATOR_ENDED = "facilitator_ended", _("ended a facilitator's access")
+        FACILITATOR_PAUSED = (
+            "facilitator_paused",
+            _("Someone new joined; the facilitator waits until they agree too"),
+        )
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="events")
     version = models.ForeignKey(

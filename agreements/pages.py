@@ -106,11 +106,15 @@ def stamp(
 def key(request: HttpRequest, participant: Participant, stamp: Stamp) -> str:
     """Where this person's page at this URL is kept (in their language and time zone): one
     entry, replaced as the page changes, so the cache holds one copy of each person's page
-    however often it changes."""
+    however often it changes.
+
+    The path without its query string: nothing on a kept page is drawn from one (`shown` and
+    `waiting` only decide whether the page is sent at all), so a query string anybody adds
+    never keeps another copy."""
     parts = [
         stamp.version,
         bool(getattr(request, "htmx", False)),
-        request.get_full_path(),
+        request.path,
         translation.get_language(),
         timezone.get_current_timezone_name(),
     ]

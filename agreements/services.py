@@ -10,11 +10,12 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core import signing
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -261,6 +262,56 @@ def agreement_leave(
 # Invitations ------------------------------------------------------------------------------
 
 
+# What a deleted account's address becomes, and with it every invitation to it: an address that
+# is no one's (RFC 2606 keeps .invalid from ever being real; no invitation can be typed to it).
+FORGOTTEN_DOMAIN = "invalid"
+
+
+def forgotten_address(user: User) -> str:
+    return f"deleted-{user.pk}@{FORGOTTEN_DOMAIN}"
+
+
+def is_forgotten(email: str) -> bool:
+    return email.rpartition("@")[2].lower() == FORGOTTEN_DOMAIN
+
+
+def masked_address(email: str) -> str:
+    """An address as shown to someone who may not be its owner: "b…@example.org"."""
+    local, _at, domain = email.rpartition("@")
+    return f"{local[:1]}…@{domain}" if local else "…"
+
+
+def is_invitee(invitation: Invitation, user: User) -> bool:
+    """Whether this account may use the invitation: one of its verified addresses is the one
+    it was sent to. A forwarded or leaked link is no use to anyone else."""
+    addresses = EmailAddress.objects.filter(user=user, verified=True)
+    return bool(addresses.filter(email__iexact=invitation.email).exists())
+
+
+def invitation_check_invitee(*, invitation: Invitation, user: User) -> None:
+    """NegotiationError, in words for whoever opened the link, unless it was sent to them."""
+    if not is_invitee(invitation, user):
+        raise NegotiationError(
+            _(
+                "This invitation was sent to %(address)s. Log in with that address, or ask "
+                "%(name)s to invite you."
+            )
+            % {
+                "address": masked_address(invitation.email),
+                "name": invitation.invited_by.name
+                if invitation.invited_by
+                else _("the person who invited you"),
+            }
+        )
+
+
+def _lock_agreement(agreement: Agreement) -> None:
+    """Hold the agreement's row until this transaction ends, so rules about who is in it (an
+    invitation and its double submit) run one after the other. (SQLite has no row locks; there
+    each transaction takes the one write lock as it begins: config/settings.py.)"""
+    list(Agreement.objects.select_for_update().filter(pk=agreement.pk).values_list("pk"))
+
+
 def invitation_token(invitation: Invitation) -> str:
     return str(
         signing.dumps([invitation.pk, invitation.nonce], salt=INVITATION_SALT, compress=True)
@@ -293,12 +344,21 @@ def invitation_from_token(token: str, *, now: datetime.datetime | None = None) -
     return invitation
 
 
+def invitation_facilitators(invitation: Invitation) -> list[str]:
+    """The names of the facilitators someone invited as a party will find there: they are told
+    before they join (a facilitator reads only once they agree too)."""
+    if invitation.role != Participant.Role.PARTY:
+        return []
+    return [user.name for user in facilitators_of(invitation.agreement)]
+
+
 def _send_invitation(invitation: Invitation) -> None:
     context = {
         "invitation": invitation,
         "inviter": invitation.invited_by,
         "agreement": invitation.agreement,
         "url": invitation_url(invitation),
+        "facilitators": invitation_facilitators(invitation),
     }
     subject = header_line(
         _("%(name)s invites you to an agreement on Accord")
@@ -323,6 +383,7 @@ def invitation_create(
     now: datetime.datetime | None = None,
 ) -> Invitation:
     now = _now(now)
+    _lock_agreement(agreement)  # first: a double submit waits here, then finds this one
     _party(agreement, inviter)
     email = email.strip()
     if Participant.objects.active().filter(agreement=agreement, user__email__iexact=email).exists():
@@ -405,6 +466,34 @@ def invitation_revoke(
 
 
 @transaction.atomic
+def invitations_forget(
+    *, user: User, addresses: Iterable[str], now: datetime.datetime | None = None
+) -> None:
+    """Someone deleted their account: the invitations they sent, and those to their addresses,
+    are withdrawn, and no invitation keeps their address (it becomes a forgotten one)."""
+    now = _now(now)
+    theirs = {address.lower() for address in addresses if address}
+    to_them = Q(pk__in=[])
+    for address in theirs:
+        to_them |= Q(email__iexact=address)
+    forgotten = forgotten_address(user)
+    invitations = Invitation.objects.select_for_update().select_related("agreement")
+    for invitation in invitations.filter(to_them | Q(invited_by=user)).order_by("pk"):
+        if invitation.email.lower() in theirs:
+            invitation.email = forgotten
+        if invitation.is_pending(now):
+            invitation.revoked_at = now
+            _record(
+                Event.Kind.INVITATION_REVOKED,
+                agreement=invitation.agreement,
+                actor=user,
+                now=now,
+                email=invitation.email,
+            )
+        invitation.save(update_fields=["email", "revoked_at"])
+
+
+@transaction.atomic
 def invitation_accept(
     *, token: str, user: User, now: datetime.datetime | None = None
 ) -> Participant:
@@ -413,6 +502,7 @@ def invitation_accept(
     invitation = invitation_from_token(token, now=now)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     invitation_from_token(token, now=now)  # re-checked under the lock: single use holds
+    invitation_check_invitee(invitation=invitation, user=user)
     agreement = invitation.agreement
     participant, created = Participant.objects.select_for_update().get_or_create(
         agreement=agreement, user=user, defaults={"role": invitation.role, "joined_at": now}
@@ -427,6 +517,9 @@ def invitation_accept(
         participant.save(update_fields=["left_at", "role", "joined_at", "access_from"])
         # Agreeing was to an earlier stay; a new one is agreed to afresh.
         FacilitatorConsent.objects.filter(facilitator=participant).delete()
+        if participant.role == Participant.Role.PARTY:
+            # And a party coming back agrees afresh to whoever facilitates now.
+            FacilitatorConsent.objects.filter(facilitator__agreement=agreement, party=user).delete()
     invitation.accepted_at = now
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
@@ -434,7 +527,9 @@ def invitation_accept(
     if version is not None and participant.role == Participant.Role.PARTY:
         _unsign(version)  # a new party has not signed what the others signed
     _record(Event.Kind.JOINED, agreement=agreement, actor=user, now=now, version=version)
-    if participant.role == Participant.Role.FACILITATOR:
+    if participant.role == Participant.Role.PARTY:
+        _pause_facilitators(agreement, now)
+    else:
         inviter = invitation.invited_by
         if (
             inviter
@@ -451,12 +546,16 @@ def invitation_accept(
 # Facilitators -----------------------------------------------------------------------------
 
 
-def _admit_facilitators(agreement: Agreement, now: datetime.datetime) -> None:
-    """Open the agreement to each waiting facilitator every current party has agreed to.
-    Access, once open, stays open until a party ends it: a party who joins later can end it."""
-    parties = set(
+def _consenting(agreement: Agreement) -> set[int]:
+    """Whose agreement a facilitator needs: every current party's."""
+    return set(
         Participant.objects.parties().filter(agreement=agreement).values_list("user_id", flat=True)
     )
+
+
+def _admit_facilitators(agreement: Agreement, now: datetime.datetime) -> None:
+    """Open the agreement to each waiting facilitator every current party has agreed to."""
+    parties = _consenting(agreement)
     waiting = Participant.objects.select_for_update().filter(
         agreement=agreement,
         role=Participant.Role.FACILITATOR,
@@ -477,6 +576,39 @@ def _admit_facilitators(agreement: Agreement, now: datetime.datetime) -> None:
             facilitator=facilitator.user_id,
             name=facilitator.user.name,
         )
+
+
+def _pause_facilitators(agreement: Agreement, now: datetime.datetime) -> None:
+    """A facilitator reads only with every current party's agreement: when someone joins who
+    has not agreed yet, the facilitator waits for them (and reads again once they agree)."""
+    parties = _consenting(agreement)
+    reading = Participant.objects.select_for_update().filter(
+        agreement=agreement,
+        role=Participant.Role.FACILITATOR,
+        left_at__isnull=True,
+        access_from__isnull=False,
+    )
+    for facilitator in reading.select_related("user"):
+        if parties <= set(facilitator.consents.values_list("party_id", flat=True)):
+            continue
+        facilitator.access_from = None
+        facilitator.save(update_fields=["access_from"])
+        _record(
+            Event.Kind.FACILITATOR_PAUSED,
+            agreement=agreement,
+            actor=None,
+            now=now,
+            facilitator=facilitator.user_id,
+            name=facilitator.user.name,
+        )
+
+
+def facilitators_of(agreement: Agreement) -> list[User]:
+    """The facilitators now in an agreement, reading or waiting: someone invited to it is told."""
+    places = Participant.objects.active().filter(
+        agreement=agreement, role=Participant.Role.FACILITATOR
+    )
+    return [place.user for place in places.select_related("user").order_by("joined_at", "pk")]
 
 
 def _lock_facilitator(facilitator: Participant, party: User) -> Participant:

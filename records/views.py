@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import AnyHttpRequest, AuthenticatedHttpRequest
 from agreements.views import participant_for
-from config.ratelimit import within_limit
+from config.ratelimit import limit_reached, too_many, within_limit
 from records import calendar as feeds
 from records import exports, services, verification
 from records.forms import AccountDeleteForm, VerifyForm
@@ -28,6 +28,10 @@ from records.models import CalendarFeed
 # is plenty for a person holding a printout, and too few to probe for anything.
 VERIFY_LIMIT = 30
 VERIFY_WINDOW = 10 * 60
+# Deleting an account asks for its password: a few wrong ones an hour, so a borrowed or
+# unattended session cannot be used to guess it.
+DELETE_PASSWORD_LIMIT = 5
+DELETE_PASSWORD_WINDOW = 60 * 60
 
 
 def _json_download(data: dict[str, Any], filename: str) -> HttpResponse:
@@ -136,6 +140,16 @@ def data_download(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def account_delete(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AccountDeleteForm(request.POST or None, user=request.user)
+    if request.method == "POST":
+        scope = f"records:account-delete:{request.user.pk}"
+        if limit_reached(scope, DELETE_PASSWORD_LIMIT, DELETE_PASSWORD_WINDOW):
+            message = _(
+                "The password did not match a few times. To keep your account safe, please "
+                "wait an hour before trying again."
+            )
+            return too_many(request, message)
+        if form.has_error("password", "wrong_password"):
+            within_limit(scope, DELETE_PASSWORD_LIMIT, DELETE_PASSWORD_WINDOW)  # counts it
     if request.method == "POST" and form.is_valid():
         services.account_delete(user=request.user)
         logout(request)

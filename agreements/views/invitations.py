@@ -58,7 +58,11 @@ def invite(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
                 request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
             )
             return redirect("agreements:invite", public_id)
-    invitations = agreement.invitations.select_related("invited_by", "accepted_by")
+    invitations = [
+        # A deleted account's address is forgotten: the list says so, and shows none.
+        (i, "" if services.is_forgotten(i.email) else i.email)
+        for i in agreement.invitations.select_related("invited_by", "accepted_by")
+    ]
     context = {"agreement": agreement, "form": form, "invitations": invitations}
     return render(request, "agreements/invite.html", context)
 
@@ -84,13 +88,26 @@ def invitation_manage(
 
 
 def invitation(request: AnyHttpRequest, token: str) -> HttpResponse:
-    """Where an invitation link lands, signed in or not."""
+    """Where an invitation link lands, signed in or not. Only the account it was sent to joins."""
     try:
         found = services.invitation_from_token(token)
     except NegotiationError as error:
         return render(request, "agreements/invitation.html", {"error": error.message}, status=400)
-    if request.method == "POST" and request.user.is_authenticated:
-        assert isinstance(request.user, User)
+    context = {
+        "invitation": found,
+        "address": services.masked_address(found.email),
+        "facilitators": services.invitation_facilitators(found),
+    }
+    if not request.user.is_authenticated:
+        request.session[INVITATION_SESSION_KEY] = token  # back here after sign-up or login
+        return render(request, "agreements/invitation.html", context)
+    assert isinstance(request.user, User)
+    try:
+        services.invitation_check_invitee(invitation=found, user=request.user)
+    except NegotiationError as error:
+        context["not_yours"] = error.message
+        return render(request, "agreements/invitation.html", context, status=403)
+    if request.method == "POST":
         try:
             services.invitation_accept(token=token, user=request.user)
         except NegotiationError as error:
@@ -98,6 +115,4 @@ def invitation(request: AnyHttpRequest, token: str) -> HttpResponse:
         else:
             messages.success(request, _("Welcome to “%(title)s”.") % {"title": found.agreement})
         return redirect("agreements:detail", found.agreement.public_id)
-    if not request.user.is_authenticated:
-        request.session[INVITATION_SESSION_KEY] = token  # back here after sign-up or login
-    return render(request, "agreements/invitation.html", {"invitation": found, "token": token})
+    return render(request, "agreements/invitation.html", context)

@@ -27,6 +27,13 @@ from agreements.models import Need, Participant
 from agreements.services import NegotiationError
 from agreements.views.access import need_for, participant_for, party_for
 from agreements.views.agreement import act_on, after_action
+from config.ratelimit import too_many, within_limit
+
+# Thirty needs or comments in ten minutes is more than any conversation between people; the
+# cap keeps a script (or a stuck key) from flooding everyone's page and inbox.
+NEED_LIMIT = 30
+COMMENT_LIMIT = 30
+LIMIT_WINDOW = 10 * 60
 
 
 def _others(participant: Participant) -> list[User]:
@@ -57,6 +64,15 @@ def need_new(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     )
     form = NeedWithAddresseesForm(request.POST or None, initial=initial, others=others)
     if request.method == "POST" and form.is_valid():
+        if not within_limit(f"agreements:needs:{request.user.pk}", NEED_LIMIT, LIMIT_WINDOW):
+            return too_many(
+                request,
+                _(
+                    "You have added %(limit)d needs in the last ten minutes. Please wait a few "
+                    "minutes before adding more."
+                )
+                % {"limit": NEED_LIMIT},
+            )
         try:
             need = services.need_draft(
                 version=version,
@@ -254,6 +270,14 @@ def need_comment(request: AuthenticatedHttpRequest, public_id: str, pk: int) -> 
     if not form.is_valid():
         errors = " ".join(str(e) for e in form.errors.get("body", []))
         return after_action(request, participant, need.version, error=errors)
+    if not within_limit(f"agreements:comments:{request.user.pk}", COMMENT_LIMIT, LIMIT_WINDOW):
+        message = _(
+            "You have written %(limit)d comments in the last ten minutes. Please wait a few "
+            "minutes before writing more."
+        ) % {"limit": COMMENT_LIMIT}
+        if request.htmx:  # htmx shows no error response: the page says it where it was asked
+            return after_action(request, participant, need.version, error=message)
+        return too_many(request, message)
     return act_on(
         request,
         participant,

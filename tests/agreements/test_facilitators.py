@@ -276,11 +276,13 @@ def test_any_party_ends_access_at_once(
 
 
 def test_a_party_who_joins_later_can_end_access(
-    client: Client, agreement: Agreement, carol: User, dana: User
+    client: Client, agreement: Agreement, alice: User, bob: User, carol: User, dana: User
 ) -> None:
-    facilitator = add_facilitator(agreement, dana)
+    facilitator = invite_facilitator(agreement, dana, inviter=alice)
+    services.facilitator_consent(facilitator=facilitator, party=bob)
     join(agreement, carol)
-    assert Participant.objects.get(pk=facilitator.pk).may_read  # consent given stays given
+    services.facilitator_consent(facilitator=facilitator, party=carol)
+    assert Participant.objects.get(pk=facilitator.pk).may_read
     client.force_login(carol)
     assert "End Dana's access" in text(client.get(detail_url(agreement)))
     client.post(end_url(facilitator))

@@ -33,8 +33,8 @@ from agreements.models import (
 )
 from agreements.rules import decide
 from agreements.services import NegotiationError
-from tests.accounts.factories import UserFactory
 from tests.agreements.factories import join
+from tests.agreements.helpers import person
 
 NAMES = ["alice", "bob", "carol"]
 names = st.sampled_from(NAMES)
@@ -64,10 +64,8 @@ class Negotiation(RuleBasedStateMachine):
         self._savepoint = transaction.atomic()
         self._savepoint.__enter__()
         try:
-            self.people = {
-                name: UserFactory.create(email=f"{name}@example.com", display_name=name.title())
-                for name in NAMES
-            }
+            # People with verified addresses: an invitation is only for its invitee.
+            self.people = {name: person(name.title()) for name in NAMES}
             alice = self.people["alice"]
             self.agreement = services.agreement_create(creator=alice, title="Our home")
             join(self.agreement, self.people["bob"])

@@ -1,9 +1,12 @@
 """Where an invitation link lands (/invitations/<token>/), signed in or not."""
 
 import datetime
+import re
 from urllib.parse import quote
 
 import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +22,7 @@ from tests.agreements.helpers import (
     html,
     invite,
     messages_of,
+    person,
     snapshot,
     start,
     text,
@@ -55,8 +59,9 @@ def test_a_visitor_is_asked_to_sign_up_or_log_in(client: Client, path: str) -> N
     words = text(response)
     assert "You are invited to “Our home”" in words
     assert "Alice would like to negotiate this agreement with you" in words
-    assert "Sign up (the invitation went to carol@example.com) or log in to join." in words
+    assert "This invitation went to c…@example.com. Sign up or log in with that address" in words
     page = html(response)
+    assert "carol@example.com" not in page
     assert f'href="{reverse("account_signup")}?next={quote(path)}"' in page
     assert f'href="{reverse("account_login")}?next={quote(path)}"' in page
     assert "Join the agreement" not in words
@@ -123,8 +128,11 @@ def test_a_signed_in_person_joins(
 
 
 def test_someone_already_in_is_told_so(
-    client: Client, agreement: Agreement, path: str, bob: User
+    client: Client, agreement: Agreement, alice: User, bob: User
 ) -> None:
+    EmailAddress.objects.create(user=bob, email="bob@work.example.org", verified=True)
+    token = services.invitation_token(invite(agreement, "Bob@Work.example.org"))
+    path = reverse("agreements:invitation", args=[token])
     client.force_login(bob)
     before = snapshot()
     response = client.post(path)
@@ -132,6 +140,88 @@ def test_someone_already_in_is_told_so(
     assert response["Location"] == detail_url(agreement)
     assert messages_of(response) == ["You are already part of this agreement."]
     assert snapshot() == before
+
+
+# Only the account the invitation was sent to joins ----------------------------------------
+
+NOT_YOURS = (
+    "This invitation was sent to c…@example.com. Log in with that address, or ask Alice to "
+    "invite you."
+)
+
+
+@pytest.mark.parametrize("who", ["bob", "dana"], ids=["a party", "a stranger"])
+def test_anyone_else_gets_a_clear_page_and_nothing_changes(
+    client: Client, path: str, agreement: Agreement, who: str, request: pytest.FixtureRequest
+) -> None:
+    user = request.getfixturevalue("bob") if who == "bob" else person("Dana")
+    client.force_login(user)
+    before = snapshot()
+    for response in (client.get(path), client.post(path)):
+        assert response.status_code == 403
+        words = text(response)
+        assert NOT_YOURS in words
+        assert "Join the agreement" not in words
+        assert "carol@example.com" not in html(response)
+    assert snapshot() == before
+    assert not is_party(agreement, user) or who == "bob"
+    with pytest.raises(services.NegotiationError, match="This invitation was sent to c…@"):
+        services.invitation_accept(token=path.split("/")[-2], user=user)
+
+
+def test_an_address_not_yet_verified_does_not_join(
+    client: Client, path: str, agreement: Agreement
+) -> None:
+    dana = person("Dana")
+    EmailAddress.objects.create(user=dana, email="carol@example.com", verified=False)
+    client.force_login(dana)
+    before = snapshot()
+    assert client.post(path).status_code == 403
+    assert snapshot() == before
+
+
+def test_the_address_matches_whatever_its_case(
+    client: Client, agreement: Agreement, carol: User
+) -> None:
+    token = services.invitation_token(invite(agreement, "CAROL@Example.COM"))
+    client.force_login(carol)
+    response = client.post(reverse("agreements:invitation", args=[token]))
+    assert response.status_code == 302
+    assert is_party(agreement, carol)
+
+
+def test_a_newcomer_signs_up_with_the_invited_address_and_joins(
+    client: Client, agreement: Agreement
+) -> None:
+    token = services.invitation_token(invite(agreement, "erin@example.org"))
+    path = reverse("agreements:invitation", args=[token])
+    assert "e…@example.org" in text(client.get(path))
+    signup = client.post(
+        f"{reverse('account_signup')}?next={quote(path)}",
+        {
+            "email": "erin@example.org",
+            "display_name": "Erin",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
+    assert signup.status_code == 302
+    erin = User.objects.get(email="erin@example.org")
+    confirm = re.search(r"(/accounts/confirm-email/\S+/)", str(mail.outbox[-1].body))
+    assert confirm
+    assert client.post(confirm.group(1)).status_code == 302
+    login = client.post(reverse("account_login"), {"login": erin.email, "password": PASSWORD})
+    assert login["Location"] == path
+    assert "Join the agreement" in text(client.get(path))
+    assert client.post(path).status_code == 302
+    assert is_party(agreement, erin)
+
+
+def test_an_address_is_masked_to_its_first_letter_and_domain() -> None:
+    assert services.masked_address("bob@example.org") == "b…@example.org"
+    assert services.masked_address("B.Smith@mail.example.org") == "B…@mail.example.org"
+    assert services.masked_address("a@b@example.org") == "a…@example.org"
+    assert services.masked_address("nonsense") == "…"
 
 
 # Links that do not work: 400, a clear message, nothing changes ----------------------------

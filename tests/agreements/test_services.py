@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.core import signing
 from django.utils import timezone
 from pytest_django import DjangoCaptureOnCommitCallbacks
@@ -28,6 +29,7 @@ from agreements.models import (
 )
 from agreements.services import NegotiationError
 from tests.accounts.factories import UserFactory
+from tests.agreements import helpers
 from tests.agreements.factories import (
     AgreementFactory,
     answer,
@@ -227,6 +229,8 @@ def test_accepting_when_already_a_participant_is_refused(
 ) -> None:
     agreement = services.agreement_create(creator=alice, title="Our home")
     invitation = invite(agreement, "someone@example.com", now)
+    # Her second address: the invitation is hers to use, and she is in already.
+    EmailAddress.objects.create(user=alice, email="someone@example.com", verified=True)
     with pytest.raises(NegotiationError, match="You are already part of this agreement."):
         services.invitation_accept(token=services.invitation_token(invitation), user=alice, now=now)
     invitation.refresh_from_db()
@@ -796,7 +800,7 @@ CHANGES: dict[str, Callable[[Signed], object]] = {
     "a need is reworded": lambda s: services.need_edit(
         need=s.need, actor=s.alice, statement="Call me on Saturdays."
     ),
-    "someone joins": lambda s: join(s.agreement, UserFactory.create()),
+    "someone joins": lambda s: join(s.agreement, helpers.person("Erin")),
     "someone leaves": lambda s: services.agreement_leave(agreement=s.agreement, user=s.carol),
 }
 
