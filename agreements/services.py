@@ -479,10 +479,13 @@ def invitations_forget(
     forgotten = forgotten_address(user)
     invitations = Invitation.objects.select_for_update().select_related("agreement")
     for invitation in invitations.filter(to_them | Q(invited_by=user)).order_by("pk"):
+        pending = invitation.is_pending(now)
         if invitation.email.lower() in theirs:
             invitation.email = forgotten
-        if invitation.is_pending(now):
+        if pending:
             invitation.revoked_at = now
+        invitation.save(update_fields=["email", "revoked_at"])
+        if pending:
             _record(
                 Event.Kind.INVITATION_REVOKED,
                 agreement=invitation.agreement,
@@ -490,7 +493,6 @@ def invitations_forget(
                 now=now,
                 email=invitation.email,
             )
-        invitation.save(update_fields=["email", "revoked_at"])
 
 
 @transaction.atomic

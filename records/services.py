@@ -50,6 +50,13 @@ def account_delete(*, user: User, now: datetime.datetime | None = None) -> None:
     # answering them, exactly as leaving by hand does.
     for participant in Participant.objects.active().filter(user=user).select_related("agreement"):
         agreement_services.agreement_leave(agreement=participant.agreement, user=user, now=now)
+    # The invitations they sent, and those sent to any of their addresses, are withdrawn, and
+    # none keeps an address of theirs.
+    addresses = [
+        user.email,
+        *EmailAddress.objects.filter(user=user).values_list("email", flat=True),
+    ]
+    agreement_services.invitations_forget(user=user, addresses=addresses, now=now)
     # Drafts nobody else ever saw (leaving removed those of open versions already).
     Need.objects.filter(
         author=user,
@@ -68,7 +75,7 @@ def account_delete(*, user: User, now: datetime.datetime | None = None) -> None:
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()
     user.display_name = FORMER_PARTICIPANT
-    user.email = f"deleted-{user.pk}@invalid"
+    user.email = agreement_services.forgotten_address(user)
     user.time_zone = "UTC"
     user.is_active = False
     user.is_staff = False
