@@ -189,3 +189,17 @@ def test_a_waiting_facilitator_hears_nothing_live(
     assert "event: waiting" in alice_saw
     assert "event: waiting" not in fiona_saw
     assert Event.objects.filter(kind="put_down").exists()
+
+
+def test_a_facilitator_sees_only_masked_addresses_of_those_invited(
+    client: Client, agreement: Agreement, reading: Participant, alice: User, fiona: User
+) -> None:
+    invite(agreement, "carol@example.com")
+    client.force_login(fiona)
+    page = text(client.get(detail_url(agreement)))
+    assert "c…@example.com (invited)" in page
+    assert "carol@example.com" not in page
+    region = text(client.get(detail_url(agreement), headers={"HX-Request": "true"}))
+    assert "c…@example.com (invited)" in region
+    client.force_login(alice)
+    assert "carol@example.com (invited)" in text(client.get(detail_url(agreement)))
