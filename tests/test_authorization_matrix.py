@@ -159,10 +159,9 @@ MATRIX: dict[str, Row] = {
     "records:calendar-feed": public(200, 405),
     "notifications:unsubscribe": public(200, acts(200)),
     "agreements:invitation": {
-        # The link joins whoever opens it once; those already in are told so.
-        **public(200, 302),
+        # The link joins only the account it was sent to; anyone else is told where it went.
+        **public(403, 403),
         ANONYMOUS: (200, 200),  # asked to sign up or log in first
-        STRANGER: (200, acts()),
         INVITEE: (200, acts()),
     },
     # Reading the agreement.
