@@ -241,6 +241,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "agreements:need-comment": {"body": "What counts as late?"},
     "agreements:need-note": {"body": "Ask what happened last Tuesday"},
     "checkins:rhythm": {"rhythm": "weekly"},
+    "checkins:talk": {"want": "mark"},
 }
 
 # The URL configuration --------------------------------------------------------------------
