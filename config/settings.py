@@ -130,14 +130,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         timeout=20,
         init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     )
-    # Several people writing at once: each transaction takes the write lock when it starts
-    # (a read turned write cannot wait for it, and fails), a writer waits up to 20 s for
-    # another to finish, and with the write-ahead log readers never wait for writers.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        transaction_mode="IMMEDIATE",
-        timeout=20,
-        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     from config.db import check_connection
 
