@@ -1,4 +1,6 @@
 import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -8,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.text import comparable, validate_one_line
+from accounts.text import comparable, looks_like, validate_one_line
 
 # The name a deleted account is shown by. Stored, not translated: everyone reads the same name in
 # the record, whatever their language; so nobody may take it as their own.
@@ -83,6 +85,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("staff status"), default=False)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
 
+    # Set by tell_apart while a page shows people who share a name.
+    shown_as = ""
+
     objects = UserManager()
 
     USERNAME_FIELD = "email"
@@ -97,12 +102,43 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.name
 
     @property
-    def name(self) -> str:
-        """The name other people see: the display name, or the part of the email before the @."""
+    def own_name(self) -> str:
+        """The display name, or the part of the email before the @."""
         return self.display_name or self.email.split("@", 1)[0]
+
+    @property
+    def name(self) -> str:
+        """The name other people see: their own, marked when someone beside them shares it."""
+        return self.shown_as or self.own_name
 
     def get_full_name(self) -> str:
         return self.name
 
     def get_short_name(self) -> str:
         return self.name
+
+
+def shown_names(people: Iterable[User]) -> dict[int, str]:
+    """The name shown for each of `people` (the current participants of one agreement, in the
+    order they joined), by id: their own, and where two or more look the same, that name with
+    their place among them, "Sam (1)" and "Sam (2)", so nobody is mistaken for someone else."""
+    alike: dict[str, list[User]] = defaultdict(list)
+    for person in people:
+        alike[looks_like(person.own_name)].append(person)
+    shown = {}
+    for group in alike.values():
+        for number, person in enumerate(group, start=1):
+            shown[person.pk] = (
+                _("%(name)s (%(number)s)") % {"name": person.own_name, "number": number}
+                if len(group) > 1
+                else person.own_name
+            )
+    return shown
+
+
+def tell_apart(participants: Iterable[User], shown: Iterable[User]) -> None:
+    """Give each of `shown` (the people a page or an email names) the name `shown_names`
+    gives them among `participants`."""
+    names = shown_names(participants)
+    for person in shown:
+        person.shown_as = names.get(person.pk, "")

@@ -58,6 +58,13 @@ def header_line(value: str) -> str:
     return " ".join(spaced.split())
 
 
+def looks_like(value: str) -> str:
+    """What a name looks like on screen: any case, any spacing, no invisible marks."""
+    folded = unicodedata.normalize("NFKC", value).casefold()
+    visible = "".join(c for c in folded if unicodedata.category(c) not in {"Cf", "Cc"})
+    return " ".join(visible.split())
+
+
 def comparable(value: str) -> str:
     """What a name reads as, for telling two names apart: its letters and digits, any case."""
     folded = unicodedata.normalize("NFKC", value).casefold()

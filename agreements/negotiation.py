@@ -11,7 +11,7 @@ from django.db.models import Model
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import User, tell_apart
 from agreements import sql
 from agreements.models import (
     Agreement,
@@ -301,6 +301,7 @@ def build(
     party_ids = {p.user_id for p in parties}
 
     users = {p.user_id: p.user for p in everyone}
+    tell_apart([p.user for p in active], users.values())
 
     needs = _visible_needs(version, viewer, only=only, with_notes=participant.is_party)
     ids = [need.pk for need in needs]
@@ -594,7 +595,18 @@ def history(*, agreement: Agreement, version: Version, viewer: User) -> list[Eve
         hidden_from(agreement, viewer) if agreement.answer_independently else (set(), set())
     )
     events = _latest_events(agreement, version, join={"actor": User, "need": Need})
+    tell_apart(current_people(agreement), [e.actor for e in events if e.actor])
     return _mask_hidden_answers(events, hidden_needs, hidden_counters, viewer)
+
+
+def current_people(agreement: Agreement) -> list[User]:
+    """The agreement's current participants, in the order they joined: whom `tell_apart` tells
+    apart by name."""
+    return list(
+        User.objects.filter(
+            participations__agreement=agreement, participations__left_at__isnull=True
+        ).order_by("participations__joined_at", "participations__id")
+    )
 
 
 def history_since(

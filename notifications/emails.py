@@ -15,9 +15,10 @@ from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.models import User
+from accounts.models import User, tell_apart
 from accounts.text import header_line
 from agreements.models import Invitation, Need, Version
+from agreements.negotiation import current_people
 from agreements.services import invitation_url
 from notifications.models import PREFERENCE_FOR, Preferences, Reason, Reminder
 from notifications.planning import waiting_pairs
@@ -63,6 +64,8 @@ def item_for(reminder: Reminder, *, quote: bool) -> Item:
     reason = reminder.reason
     if reason == Reason.NEED_WAITING:
         need = Need.objects.select_related("author").get(pk=reminder.subject)
+        # Named as on the agreement's page, where two people may share a name.
+        tell_apart(current_people(reminder.agreement), [need.author])
         path = reverse("agreements:need-respond", args=[reminder.agreement.public_id, need.pk])
         return Item(
             _("%(name)s is waiting for your answer to a need in “%(title)s”.")

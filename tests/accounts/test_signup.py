@@ -56,13 +56,13 @@ def test_sign_up_verify_log_in_and_out(client: Client) -> None:
     )
     assert logged_in.status_code == 302
     home = client.get(reverse("home"))
-    assert b"Welcome, Dana" in home.content
+    assert b"Welcome, <bdi>Dana</bdi>" in home.content
     assert b"Log out" in home.content
 
     logged_out = client.post(reverse("account_logout"))
     assert logged_out.status_code == 302
     home = client.get(reverse("home"))
-    assert b"Welcome, Dana" not in home.content
+    assert b"Welcome, <bdi>Dana</bdi>" not in home.content
     assert b"Log in" in home.content
 
 
@@ -72,7 +72,7 @@ def test_an_unverified_person_cannot_log_in(client: Client) -> None:
     response = client.post(
         reverse("account_login"), {"login": "dana@example.com", "password": PASSWORD}, follow=True
     )
-    assert b"Welcome, Dana" not in response.content
+    assert b"Welcome, <bdi>Dana</bdi>" not in response.content
     assert b"Verify Your Email Address" in response.content or b"verification" in response.content
     assert "_auth_user_id" not in client.session
 

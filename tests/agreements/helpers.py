@@ -253,8 +253,10 @@ def same_page(page: str) -> str:
 
 
 def text(response: "TestResponse") -> str:
-    """The page's words without markup: what someone reading it sees."""
-    return entities.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html(response))))
+    """The page's words without markup: what someone reading it sees (a <bdi> around a name
+    adds no space)."""
+    words = re.sub(r"<[^>]+>", " ", re.sub(r"</?bdi>", "", html(response)))
+    return entities.unescape(re.sub(r"\s+", " ", words))
 
 
 def assert_full_page(response: "TestResponse") -> None:

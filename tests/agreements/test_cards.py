@@ -278,7 +278,7 @@ def test_a_card_changes_as_soon_as_what_it_shows_does(
     assert "Comment 1" in client.get(path, headers=HX).content.decode()
     alice.display_name = "Alicia"
     alice.save(update_fields=["display_name"])
-    assert "Put down by Alicia" in client.get(path, headers=HX).content.decode()
+    assert "Put down by <bdi>Alicia</bdi>" in client.get(path, headers=HX).content.decode()
 
 
 def test_each_browser_gets_its_own_csrf_token_in_cached_cards(alice: User, bob: User) -> None:

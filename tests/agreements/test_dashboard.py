@@ -64,7 +64,7 @@ def test_it_lists_your_agreements_and_nobody_elses(
     start(carol, title="Carol's house")
     client.force_login(bob)
     response = client.get(reverse("home"))
-    assert f'href="{detail_url(agreement)}">Our home</a>' in html(response)
+    assert f'href="{detail_url(agreement)}"><bdi>Our home</bdi></a>' in html(response)
     assert "Carol's house" not in text(response)
     assert "Nothing waits on you right now." in text(response)
 

@@ -356,7 +356,7 @@ def test_the_current_version_says_why_it_was_reopened(
     words = text(response)
     assert "Version 2" in words
     assert "Bob reopened the agreement: “We moved house”" in words
-    assert 'need__statement">Tell me when you will be late<' in html(response)
+    assert 'need__statement" dir="auto">Tell me when you will be late<' in html(response)
     # Declined needs did not come along (the history still tells of them).
     assert 'need__statement">Cook on Sundays<' not in html(response)
 
@@ -482,9 +482,10 @@ def test_the_region_brings_the_navigation_count_and_the_page_does_not(
     assert _navigation_count(html(client.get(region, headers=HX))) == 1
 
 
-# The history alone (after a comment): session, user, participant, version, events; and where
-# answers are kept hidden, which needs and counter-proposals are.
-HISTORY_QUERIES = 5
+# The history alone (after a comment): session, user, participant, version, events, the current
+# participants (to tell apart two who share a name); and where answers are kept hidden, which
+# needs and counter-proposals are.
+HISTORY_QUERIES = 6
 
 
 @pytest.mark.parametrize("independently", [False, True], ids=["open answers", "hidden answers"])

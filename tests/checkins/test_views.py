@@ -62,7 +62,7 @@ def test_a_party_chooses_a_rhythm(client: Client, agreement: Agreement, bob: Use
 
     assert response.status_code == 302
     assert Schedule.objects.get(agreement=agreement).rhythm == "monthly"
-    assert "You check in every month (chosen by Bob)" in client.get(page(agreement)).text
+    assert "You check in every month (chosen by <bdi>Bob</bdi>)" in client.get(page(agreement)).text
 
 
 def test_a_bad_rhythm_says_why_and_changes_nothing(
@@ -114,7 +114,7 @@ def test_the_others_do_not_see_an_answer_before_everyone_checked_in(
 
     assert "Not once." not in shown
     assert "rating--missed" not in shown
-    assert "Still to check in: Bob" in shown
+    assert "Still to check in: <bdi>Bob</bdi>" in shown
 
 
 def test_a_facilitator_reads_but_cannot_check_in(
@@ -144,7 +144,7 @@ def test_marking_a_need_to_talk_about(
     client.post(reverse("checkins:talk", args=[agreement.public_id, calls.pk]), {"want": "mark"})
 
     assert TalkAbout.objects.filter(need=calls, party=alice).exists()
-    assert "to talk about: Alice" in client.get(page(agreement)).text
+    assert "to talk about: <bdi>Alice</bdi>" in client.get(page(agreement)).text
 
 
 def test_the_need_timeline_page(
