@@ -203,3 +203,31 @@ def test_a_facilitator_sees_only_masked_addresses_of_those_invited(
     assert "c…@example.com (invited)" in region
     client.force_login(alice)
     assert "carol@example.com (invited)" in text(client.get(detail_url(agreement)))
+
+
+def test_the_waiting_page_hears_when_everyone_has_agreed(
+    agreement: Agreement,
+    reading: Participant,
+    bob: User,
+    fiona: User,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(live, "_hub", live.LocalHub())
+    join(agreement, bob)
+
+    def agree() -> None:
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            services.facilitator_consent(facilitator=reading, party=bob)
+
+    async def scenario() -> str:
+        client = AsyncClient()
+        await client.aforce_login(fiona)
+        response = await client.get(reverse("agreements:live"))
+        stream = response.streaming_content  # type: ignore[attr-defined]
+        seen = ""
+        while ": connected" not in seen:
+            seen += (await asyncio.wait_for(anext(stream), 3)).decode()
+        await sync_to_async(agree)()
+        return await _read_for(stream, 0.5)
+
+    assert "event: waiting" in async_to_sync(scenario)()
