@@ -169,6 +169,17 @@ def test_anyone_else_gets_a_clear_page_and_nothing_changes(
         services.invitation_accept(token=path.split("/")[-2], user=user)
 
 
+def test_the_wrong_account_logs_out_back_to_the_invitation(client: Client, path: str) -> None:
+    client.force_login(person("Dana"))
+    page = html(client.get(path))
+    assert f'action="{reverse("account_logout")}"' in page
+    assert f'name="next" value="{path}"' in page
+    response = client.post(reverse("account_logout"), {"next": path})
+    assert response.status_code == 302
+    assert response["Location"] == path
+    assert "Sign up" in text(client.get(path))
+
+
 def test_an_address_not_yet_verified_does_not_join(
     client: Client, path: str, agreement: Agreement
 ) -> None:
