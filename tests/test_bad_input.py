@@ -10,6 +10,7 @@ import datetime
 import html
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import pytest
 from django.conf import settings
@@ -17,7 +18,6 @@ from django.core import mail
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -33,6 +33,9 @@ from agreements.models import Agreement, Comment, Need, PrivateNote
 from agreements.services import NegotiationError
 from tests import test_authorization_matrix as matrix
 from tests.agreements.helpers import person, put_down, start
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
 
 pytestmark = pytest.mark.django_db
 
@@ -286,7 +289,7 @@ def test_a_header_is_one_line_whatever_was_stored() -> None:
     assert text.header_line(ISOLATED) == ISOLATED
 
 
-def _errors_for(response: HttpResponse) -> str:
+def _errors_for(response: "TestResponse") -> str:
     return html.unescape(response.content.decode())
 
 
