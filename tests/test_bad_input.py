@@ -363,7 +363,7 @@ def test_a_new_agreement_title_stays_on_one_line(client: Client) -> None:
     response = client.post(reverse("agreements:new"), data)
     assert response.status_code == 200
     assert ONE_LINE in _errors_for(response)
-    assert not Agreement.objects.exists()
+    assert not Agreement.objects.filter(created_by=noor).exists()
     with pytest.raises(NegotiationError, match="fit on one line"):
         services.agreement_create(creator=noor, title="Us\u202e this year")
 
@@ -390,12 +390,12 @@ def test_a_need_is_one_line_and_what_it_looks_like_keeps_its_lines(client: Clien
     new = reverse("agreements:need-new", args=[agreement.public_id])
     response = client.post(new, {"statement": "Call me\r\nwhen late"})
     assert ONE_LINE in _errors_for(response)
-    assert not Need.objects.exists()
+    assert not Need.objects.filter(author=noor).exists()
 
     looks = "A text\r\nbefore\t7 pm\x07\u202e."
     response = client.post(new, {"statement": "Call me when late", "looks_like": looks})
     assert response.status_code == 302
-    assert Need.objects.get().looks_like == "A text\nbefore\t7 pm."
+    assert Need.objects.get(author=noor).looks_like == "A text\nbefore\t7 pm."
 
 
 def test_longer_texts_keep_their_lines_through_every_rule() -> None:
@@ -406,8 +406,8 @@ def test_longer_texts_keep_their_lines_through_every_rule() -> None:
     services.need_comment(need=need, author=ravi, body=typed)
     services.private_note_save(need=need, author=ravi, body=typed)
     response = services.need_respond(need=need, party=ravi, answer="decline", reason=typed)
-    assert Comment.objects.get().body == "One\ntwo\tthree"
-    assert PrivateNote.objects.get().body == "One\ntwo\tthree"
+    assert Comment.objects.get(need=need).body == "One\ntwo\tthree"
+    assert PrivateNote.objects.get(need=need).body == "One\ntwo\tthree"
     assert response.reason == "One\ntwo\tthree"
 
 
