@@ -9,11 +9,11 @@ from allauth.mfa.models import Authenticator
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import User
+from accounts.models import FORMER_PARTICIPANT, User
 from agreements.models import Comment, Event, Need, Participant, Response, Signature
 from notifications.models import Notification, Preferences, Reason
 from records.models import CalendarFeed
-from records.services import FORMER_PARTICIPANT, account_delete, calendar_feed_for
+from records.services import account_delete, calendar_feed_for
 from tests.accounts.factories import PASSWORD
 from tests.agreements.helpers import (
     answer,
