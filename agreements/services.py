@@ -815,15 +815,17 @@ def need_withdraw(*, need: Need, actor: User, now: datetime.datetime | None = No
     version, need = _lock_need(need.pk)
     if need.author_id != actor.pk or not need.is_live:
         raise NegotiationError(_("Only the person who put a need down can withdraw it."))
-    if need.state != NeedState.OPEN:
-        if Need.objects.filter(answers_hidden(), pk=need.pk).exists():
-            # The decision is hidden from its author too, until everyone has answered.
+    if Need.objects.filter(answers_hidden(), pk=need.pk).exists():
+        # The answers are hidden from the author too: whether it may be withdrawn must not
+        # depend on what they are. Until the first answer it may; after it, it waits for all.
+        if need.responses.filter(revision=need.revision).exists():
             raise NegotiationError(
                 _(
-                    "This need can no longer be withdrawn. "
-                    "Its answers stay hidden until everyone has answered."
+                    "Someone has answered this need, so it stays on the table until everyone "
+                    "has. Its answers stay hidden until then."
                 )
             )
+    elif need.state != NeedState.OPEN:
         raise NegotiationError(
             _("This need has been decided (%(state)s), so it can no longer be withdrawn.")
             % {"state": need.get_state_display()}

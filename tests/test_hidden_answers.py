@@ -397,24 +397,37 @@ def test_the_edit_page_offers_no_form_to_a_party_who_may_not_change_the_need(
 
 
 def test_withdrawing_a_need_while_its_answers_are_hidden_does_not_tell_its_state(
-    hidden: Hidden, carol: User
+    hidden: Hidden, carol: User, alice: User, bob: User
 ) -> None:
-    with pytest.raises(services.NegotiationError) as refused:
-        services.need_withdraw(need=hidden.declined, actor=carol)
-    assert "Declined" not in refused.value.message
-    assert "decided" not in refused.value.message
+    """Whatever was answered, the author is told the same: someone answered (the page names
+    who has), not what."""
+    accepted = put_down(hidden.agreement, carol, "A walk together on Sundays", to=[alice, bob])
+    answer(accepted, bob, "accept")
+    refusals = set()
+    for need in (hidden.declined, hidden.countered, accepted):
+        with pytest.raises(services.NegotiationError) as refused:
+            services.need_withdraw(need=need, actor=carol)
+        refusals.add(refused.value.message)
+    assert len(refusals) == 1
+    assert "Declined" not in refusals.pop()
+    unanswered = put_down(hidden.agreement, carol, "A quiet hour on Sundays", to=[alice])
+    assert services.need_withdraw(need=unanswered, actor=carol).status == Need.Status.WITHDRAWN
 
 
-def test_withdraw_is_offered_alike_on_every_need_whose_answers_are_hidden(
-    hidden: Hidden, client: Client, carol: User, alice: User
+def test_withdraw_is_offered_alike_whatever_the_hidden_answers_are(
+    hidden: Hidden, client: Client, carol: User, alice: User, bob: User
 ) -> None:
-    """The button's absence would say the need was decided."""
+    """The button's absence would say the need was decided: it goes with the first answer,
+    whatever that answer is, and stays until then."""
+    accepted = put_down(hidden.agreement, carol, "A walk together on Sundays", to=[alice, bob])
+    answer(accepted, bob, "accept")
     unanswered = put_down(hidden.agreement, carol, "A quiet hour on Sundays", to=[alice])
     client.force_login(carol)
     page = client.get(reverse("agreements:detail", args=[hidden.agreement.public_id]))
     body = page.content.decode()
-    for need in (hidden.declined, hidden.countered, unanswered):
-        assert need_url("withdraw", need) in _card(body, need)
+    for need in (hidden.declined, hidden.countered, accepted):
+        assert need_url("withdraw", need) not in _card(body, need)
+    assert need_url("withdraw", unanswered) in _card(body, unanswered)
 
 
 def test_the_need_just_answered_is_not_new_since_the_last_visit(
