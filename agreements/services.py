@@ -256,7 +256,7 @@ def agreement_leave(
         _unsign(version)
     _record(Event.Kind.LEFT, agreement=agreement, actor=user, now=now, version=version)
     if participant.role == Participant.Role.PARTY:
-        _admit_facilitators(agreement, now)  # the one still to agree may have been them
+        _settle_facilitators(agreement, now)  # the one still to agree may have been them
 
 
 # Invitations ------------------------------------------------------------------------------
@@ -529,9 +529,7 @@ def invitation_accept(
     if version is not None and participant.role == Participant.Role.PARTY:
         _unsign(version)  # a new party has not signed what the others signed
     _record(Event.Kind.JOINED, agreement=agreement, actor=user, now=now, version=version)
-    if participant.role == Participant.Role.PARTY:
-        _pause_facilitators(agreement, now)
-    else:
+    if participant.role == Participant.Role.FACILITATOR:
         inviter = invitation.invited_by
         if (
             inviter
@@ -541,7 +539,7 @@ def invitation_accept(
             FacilitatorConsent.objects.create(
                 facilitator=participant, party=inviter, given_at=invitation.created_at
             )
-        _admit_facilitators(agreement, now)
+    _settle_facilitators(agreement, now)
     return participant
 
 
@@ -555,48 +553,23 @@ def _consenting(agreement: Agreement) -> set[int]:
     )
 
 
-def _admit_facilitators(agreement: Agreement, now: datetime.datetime) -> None:
-    """Open the agreement to each waiting facilitator every current party has agreed to."""
+def _settle_facilitators(agreement: Agreement, now: datetime.datetime) -> None:
+    """A facilitator reads exactly while every current party has agreed to them: admitted when
+    the last one agrees (or the one still to agree leaves), paused when someone joins who has
+    not agreed yet, and admitted again once they do."""
     parties = _consenting(agreement)
-    waiting = Participant.objects.select_for_update().filter(
-        agreement=agreement,
-        role=Participant.Role.FACILITATOR,
-        left_at__isnull=True,
-        access_from__isnull=True,
+    present = Participant.objects.select_for_update().filter(
+        agreement=agreement, role=Participant.Role.FACILITATOR, left_at__isnull=True
     )
-    for facilitator in waiting.select_related("user"):
-        agreed = set(facilitator.consents.values_list("party_id", flat=True))
-        if not parties or not parties <= agreed:
-            continue
-        facilitator.access_from = now
+    for facilitator in present.select_related("user"):
+        agreed = parties <= set(facilitator.consents.values_list("party_id", flat=True))
+        reading = facilitator.access_from is not None
+        if reading == agreed or (not reading and not parties):
+            continue  # as it should be; and with no party left, nobody can agree
+        facilitator.access_from = now if agreed else None
         facilitator.save(update_fields=["access_from"])
         _record(
-            Event.Kind.FACILITATOR_ADMITTED,
-            agreement=agreement,
-            actor=None,
-            now=now,
-            facilitator=facilitator.user_id,
-            name=facilitator.user.name,
-        )
-
-
-def _pause_facilitators(agreement: Agreement, now: datetime.datetime) -> None:
-    """A facilitator reads only with every current party's agreement: when someone joins who
-    has not agreed yet, the facilitator waits for them (and reads again once they agree)."""
-    parties = _consenting(agreement)
-    reading = Participant.objects.select_for_update().filter(
-        agreement=agreement,
-        role=Participant.Role.FACILITATOR,
-        left_at__isnull=True,
-        access_from__isnull=False,
-    )
-    for facilitator in reading.select_related("user"):
-        if parties <= set(facilitator.consents.values_list("party_id", flat=True)):
-            continue
-        facilitator.access_from = None
-        facilitator.save(update_fields=["access_from"])
-        _record(
-            Event.Kind.FACILITATOR_PAUSED,
+            Event.Kind.FACILITATOR_ADMITTED if agreed else Event.Kind.FACILITATOR_PAUSED,
             agreement=agreement,
             actor=None,
             now=now,
@@ -644,7 +617,7 @@ def facilitator_consent(
             facilitator=facilitator.user_id,
             name=facilitator.user.name,
         )
-        _admit_facilitators(facilitator.agreement, now)
+        _settle_facilitators(facilitator.agreement, now)
         facilitator.refresh_from_db(fields=["access_from"])
     return facilitator
 
