@@ -28,6 +28,6 @@ def limit_reached(scope: str, limit: int, window: int) -> bool:
     return int(cache.get(_key(scope, window)) or 0) >= limit
 
 
-def too_many(request: HttpRequest, message: str) -> HttpResponse:
+def too_many(request: HttpRequest, message: str = "") -> HttpResponse:
     """The one page for a limit reached: what happened, and that waiting a little is enough."""
     return render(request, "429.html", {"message": message}, status=429)

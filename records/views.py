@@ -66,7 +66,7 @@ def verify(request: AnyHttpRequest) -> HttpResponse:
     result = None
     if request.method == "POST":
         if not _verify_allowed(request):
-            return render(request, "429.html", status=429)
+            return too_many(request)
         if form.is_valid():
             result = verification.code_matches(
                 public_id=form.cleaned_data["agreement"],

@@ -15,7 +15,7 @@ from agreements.forms import InviteForm
 from agreements.models import Invitation
 from agreements.services import NegotiationError
 from agreements.views.access import party_for
-from config.ratelimit import within_limit
+from config.ratelimit import too_many, within_limit
 
 # Each invitation is an email from us to an address someone typed: a cap keeps an account from
 # turning Accord into a mailer. Sending and sending again both count.
@@ -33,7 +33,7 @@ def _too_many_invitations(request: AuthenticatedHttpRequest) -> HttpResponse:
         "You have sent %(limit)d invitations in the last hour. Please wait a while before "
         "sending more."
     ) % {"limit": INVITATION_LIMIT}
-    return render(request, "429.html", {"message": message}, status=429)
+    return too_many(request, message)
 
 
 @login_required
