@@ -2,6 +2,8 @@
 
 import os
 import shutil
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -66,6 +68,33 @@ def _clean_cache() -> None:
             client.delete(*keys)
     else:
         cache.clear()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _sqlite_flush_keeps_the_record() -> Iterator[None]:
+    """After a test whose transactions really commit, every table is emptied. PostgreSQL
+    truncates, which the record's row triggers let pass; SQLite deletes row by row, which they
+    refuse. So on SQLite they are taken off for the emptying and put back, in its transaction."""
+    from django.db import connection
+    from django.db.backends.base.operations import BaseDatabaseOperations
+
+    from agreements.migrations._postgresql import RECORD_TRIGGERS, sqlite_drop, sqlite_record
+
+    if connection.vendor != "sqlite":
+        yield
+        return
+    operations = type(connection.ops)
+    empty = operations.sql_flush
+
+    def sql_flush(self: BaseDatabaseOperations, *args: Any, **kwargs: Any) -> list[str]:
+        statements = empty(self, *args, **kwargs)
+        if not statements:
+            return statements
+        return [*sqlite_drop(*RECORD_TRIGGERS), *statements, *sqlite_record()]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(operations, "sql_flush", sql_flush)
+        yield
 
 
 def _person(email: str, name: str) -> User:

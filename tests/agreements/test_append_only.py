@@ -1,22 +1,18 @@
-"""On PostgreSQL the history is append-only in the database itself: whatever code runs, answers
-and events are never changed or removed, and a sealed version stays as it was signed."""
+"""The record is append-only in the database itself, on PostgreSQL and SQLite alike: whatever
+code runs, answers, events and comments are never changed or removed, and a sealed version stays
+as it was signed. (Check-in ratings: tests/checkins/test_append_only.py.)"""
 
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from agreements.models import Agreement, Event, Need, Response, Signature, Version
+from agreements.migrations._postgresql import RECORD_TRIGGERS, VERSION_COLUMNS
+from agreements.models import Agreement, Comment, Event, Need, Response, Signature, Version
 from tests.agreements.factories import answer, open_version, put_down, seal
-from tests.agreements.helpers import renegotiate
-from tests.conftest import require
+from tests.agreements.helpers import comment, renegotiate
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _postgresql() -> None:
-    require(connection.vendor == "postgresql", "the triggers are PostgreSQL's")
 
 
 def refused(action: object) -> None:
@@ -43,6 +39,19 @@ def test_events_can_never_be_changed_or_removed(agreement: Agreement) -> None:
 
     refused(lambda: Event.objects.filter(pk=event.pk).update(kind="left"))
     refused(lambda: Event.objects.filter(pk=event.pk).delete())
+
+
+def test_comments_can_be_added_but_never_changed_or_removed(
+    version: Version, alice: User, bob: User
+) -> None:
+    need = put_down(version, alice)
+    said = comment(need, bob, "Can we talk about what late means?")
+
+    refused(lambda: Comment.objects.filter(pk=said.pk).update(body="Something else"))
+    refused(lambda: Comment.objects.filter(pk=said.pk).delete())
+
+    comment(need, bob, "I mean more than ten minutes.")
+    assert Comment.objects.filter(need=need).count() == 2
 
 
 def test_a_sealed_version_its_needs_and_signatures_never_change(
@@ -78,3 +87,24 @@ def test_renegotiating_supersedes_the_sealed_version_as_it_was(
     sealed.refresh_from_db()
     assert sealed.state == Version.State.SUPERSEDED
     assert open_version(agreement).number == 2
+
+
+def test_every_trigger_of_the_record_is_in_place_after_the_last_migration() -> None:
+    """SQLite rebuilds a table for most schema changes and drops its triggers with it: a later
+    migration that alters the record's tables must put them back (keep_sqlite_record)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'accord%'")
+            expected = set(RECORD_TRIGGERS)
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            expected = {
+                f"{name}_{change}" for name in RECORD_TRIGGERS for change in ("update", "delete")
+            }
+        assert {name for (name,) in cursor.fetchall()} >= expected
+
+
+def test_on_sqlite_a_closed_version_is_kept_column_by_column() -> None:
+    """SQLite's trigger names each column a closed version keeps: a new column belongs there."""
+    columns = {field.column for field in Version._meta.concrete_fields}
+    assert columns - {"state"} == set(VERSION_COLUMNS)
