@@ -7,12 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import Model
+from django.db.models import Model, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User, tell_apart
-from agreements import sql
 from agreements.models import (
     Agreement,
     Comment,
@@ -24,7 +23,6 @@ from agreements.models import (
     Participant,
     PrivateNote,
     Response,
-    Signature,
     Version,
     answers_hidden,
     needs_hidden_from,
@@ -218,11 +216,9 @@ GROUP_ORDER = ("waiting", "open", "agreed", "declined", "countered", "closed", "
 
 def current_version(agreement: Agreement) -> Version:
     """The open version, or the latest one when none is open."""
-    found = sql.select(
-        Version, "t.agreement_id = %s", [agreement.pk], order_by="t.number DESC", limit=1
-    )
-    assert found, "every agreement has a first version"
-    return found[0]
+    version = agreement.versions.order_by("-number").first()
+    assert version is not None, "every agreement has a first version"
+    return version
 
 
 def _visible_needs(
@@ -231,30 +227,19 @@ def _visible_needs(
     """Needs put down, and the viewer's own drafts; nobody else's drafts, ever. With `only`,
     just one need, the need it answers and its counter-proposals. With `with_notes`, each need
     carries the viewer's own private note (`my_note`, `my_note_updated_at`): nobody else's."""
-    where = "t.version_id = %s AND (t.status <> %s OR t.author_id = %s)"
-    params: list[object] = [version.pk, Need.Status.DRAFT, viewer.pk]
-    if only is not None:
-        # Only a table name goes into the text; every value is a parameter.
-        where += (
-            f" AND (t.id = %s OR t.answers_id = %s"  # nosec B608
-            f" OR t.id IN (SELECT a.answers_id FROM {sql.table(Need)} a WHERE a.id = %s))"
-        )
-        params += [only, only, only]
-    extra = {}
-    if with_notes:
-        notes = sql.table(PrivateNote)
-        mine = f"FROM {notes} n WHERE n.need_id = t.id AND n.author_id = %s"
-        extra = {
-            "my_note": (f"(SELECT n.body {mine})", None),
-            "my_note_updated_at": (
-                f"(SELECT n.updated_at {mine})",
-                PrivateNote._meta.get_field("updated_at"),
-            ),
-        }
-        params = [viewer.pk, viewer.pk, *params]  # the SELECT's come before the WHERE's
-    return sql.select(
-        Need, where, params, order_by="t.put_down_at, t.created_at, t.id", extra=extra
+    needs = Need.objects.filter(version=version).filter(
+        ~Q(status=Need.Status.DRAFT) | Q(author=viewer)
     )
+    if only is not None:
+        answered = Need.objects.filter(pk=only).values("answers_id")
+        needs = needs.filter(Q(pk=only) | Q(answers_id=only) | Q(pk__in=answered))
+    if with_notes:
+        mine = PrivateNote.objects.filter(need=OuterRef("pk"), author=viewer)
+        needs = needs.annotate(
+            my_note=Subquery(mine.values("body")[:1]),
+            my_note_updated_at=Subquery(mine.values("updated_at")[:1]),
+        )
+    return list(needs.order_by("put_down_at", "created_at", "pk"))
 
 
 def _name(rows: Iterable[Model], field: str, users: dict[int, User]) -> None:
@@ -285,14 +270,10 @@ def build(
 ) -> VersionView:
     """The whole page, or with `only`, just what one need's card needs (that need, the need it
     answers and its counter-proposals): what a live update of one card asks for."""
-    # The rows below are read with hand-written SQL (agreements/sql.py): this runs for every
-    # region and card rendered, and the ORM's building of these queries cost more than the rest.
-    everyone = sql.select(
-        Participant,
-        "t.agreement_id = %s",
-        [agreement.pk],
-        order_by="t.joined_at, t.id",  # in the order they joined, whoever visited last
-        join={"user": User},
+    everyone = list(
+        Participant.objects.filter(agreement=agreement)
+        .select_related("user")
+        .order_by("joined_at", "pk")  # in the order they joined, whoever visited last
     )
     active = [p for p in everyone if p.left_at is None]
     parties = [p for p in active if p.role == Participant.Role.PARTY]
@@ -311,16 +292,12 @@ def build(
     responses: dict[int, list[Response]] = defaultdict(list)
     comments: dict[int, list[Comment]] = defaultdict(list)
     if ids:
-        among = f"t.need_id IN {sql.placeholders(ids)}"
-        through = sql.table(Need.addressees.through)
-        for need_id, user_id in sql.pairs(
-            f"SELECT t.need_id, t.user_id FROM {through} t WHERE {among}",  # nosec B608
-            ids,
-        ):
+        through = Need.addressees.through.objects.filter(need_id__in=ids)
+        for need_id, user_id in through.values_list("need_id", "user_id"):
             addressee_ids[need_id].append(user_id)
-        for response in sql.select(Response, among, ids, order_by="t.created_at, t.id"):
+        for response in Response.objects.filter(need_id__in=ids):  # in the order given
             responses[response.need_id].append(response)
-        for comment in sql.select(Comment, among, ids, order_by="t.created_at, t.id"):
+        for comment in Comment.objects.filter(need_id__in=ids):
             comments[comment.need_id].append(comment)
     _name(needs, "author", users)
     _name((r for rows in responses.values() for r in rows), "party", users)
@@ -409,22 +386,14 @@ def build(
             version.is_open or not agreement.versions.filter(number__gt=version.number).exists()
         )
     else:
-        events = _latest_events(agreement, version, join={"need": Need})
+        events = _latest_events(agreement, version, related=["need"])
         _name(events, "actor", users)
-        signatures = sql.select(
-            Signature, "t.version_id = %s", [version.pk], order_by="t.signed_at, t.id"
-        )
+        signatures = list(version.signatures.order_by("signed_at", "pk"))
         _name(signatures, "party", users)
         signed_by = [s.party for s in signatures]
-        versions = sql.select(Version, "t.agreement_id = %s", [agreement.pk], order_by="t.number")
+        versions = list(agreement.versions.order_by("number"))
         is_current = versions[-1].pk == version.pk
-        invitations = [
-            invitation
-            for invitation in sql.select(
-                Invitation, "t.agreement_id = %s", [agreement.pk], order_by="t.created_at DESC"
-            )
-            if invitation.is_pending()
-        ]
+        invitations = [i for i in agreement.invitations.order_by("-created_at") if i.is_pending()]
         _name(invitations, "invited_by", users)
         requests = _facilitator_requests(waiting, parties) if participant.is_party else []
     return VersionView(
@@ -580,15 +549,13 @@ def hidden_from(agreement: Agreement, viewer: User) -> tuple[set[int], set[int]]
     return hidden_needs, unseen
 
 
-def _latest_events(
-    agreement: Agreement, version: Version, join: dict[str, type[Model]]
-) -> list[Event]:
-    """The history the page of `version` shows, latest first, with the rows named in `join`.
-    A later version's history is not part of an earlier one, kept as it was."""
-    where, params = "t.agreement_id = %s", [agreement.pk]
+def _latest_events(agreement: Agreement, version: Version, related: list[str]) -> list[Event]:
+    """The history the page of `version` shows, latest first, with the rows named in `related`
+    joined. A later version's history is not part of an earlier one, kept as it was."""
+    events = Event.objects.filter(agreement=agreement)
     if version.state == Version.State.SUPERSEDED:
-        where, params = where + " AND t.version_id = %s", [*params, version.pk]
-    return sql.select(Event, where, params, order_by="t.id DESC", limit=HISTORY_LENGTH, join=join)
+        events = events.filter(version=version)
+    return list(events.select_related(*related).order_by("-pk")[:HISTORY_LENGTH])
 
 
 def history(*, agreement: Agreement, version: Version, viewer: User) -> list[Event]:
@@ -597,7 +564,7 @@ def history(*, agreement: Agreement, version: Version, viewer: User) -> list[Eve
     hidden_needs, hidden_counters = (
         hidden_from(agreement, viewer) if agreement.answer_independently else (set(), set())
     )
-    events = _latest_events(agreement, version, join={"actor": User, "need": Need})
+    events = _latest_events(agreement, version, related=["actor", "need"])
     tell_apart(current_people(agreement), [e.actor for e in events if e.actor])
     return _mask_hidden_answers(events, hidden_needs, hidden_counters, viewer)
 

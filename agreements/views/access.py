@@ -3,25 +3,21 @@
 from django.http import Http404
 
 from accounts.http import AuthenticatedHttpRequest
-from agreements import sql
-from agreements.models import Agreement, Need, Participant, Version, may_see
+from agreements.models import Need, Participant, may_see
 
 
 def place_for(request: AuthenticatedHttpRequest, public_id: str) -> Participant:
     """The signed-in person's place in the agreement, even a facilitator still waiting for
     every party to agree; 404 for everyone else. Only the agreement page and leaving use it."""
-    # Every agreement view starts here: hand-written SQL (agreements/sql.py).
-    found = sql.select(
-        Participant,
-        "j_agreement.public_id = %s AND t.user_id = %s AND t.left_at IS NULL",
-        [public_id, request.user.pk],
-        order_by="t.id",
-        limit=1,
-        join={"agreement": Agreement},
+    participant = (
+        Participant.objects.active()
+        .select_related("agreement")
+        .filter(agreement__public_id=public_id, user=request.user)
+        .first()
     )
-    if not found:
+    if participant is None:
         raise Http404
-    return found[0]
+    return participant
 
 
 def participant_for(request: AuthenticatedHttpRequest, public_id: str) -> Participant:
@@ -47,16 +43,11 @@ def need_for(participant: Participant, need_id: int) -> Need:
     here, and a need the person may not see answers exactly as a need that does not exist."""
     if not 0 < need_id < 2**63:  # no such row, and not a number every database can take
         raise Http404
-    found = sql.select(
-        Need,
-        "t.id = %s AND j_version.agreement_id = %s",
-        [need_id, participant.agreement_id],
-        order_by="t.id",
-        join={"version": Version},
+    need = (
+        Need.objects.select_related("version")
+        .filter(pk=need_id, version__agreement_id=participant.agreement_id)
+        .first()
     )
-    if not found:
-        raise Http404
-    need = found[0]
-    if not may_see(need, participant.user_id):
+    if need is None or not may_see(need, participant.user_id):
         raise Http404
     return need

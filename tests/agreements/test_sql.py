@@ -149,7 +149,7 @@ def test_the_history_with_its_needs_and_people(busy: Agreement) -> None:
     theirs = list(
         Event.objects.filter(agreement=busy).select_related("actor", "need").order_by("-pk")[:30]
     )
-    ours = negotiation._latest_events(busy, current(busy), join={"actor": User, "need": Need})
+    ours = negotiation._latest_events(busy, current(busy), related=["actor", "need"])
     same(ours, theirs, "actor", "need")
     assert any(event.need is None for event in ours), "some events are about no need"
     assert all(isinstance(event.data, dict) for event in ours), "JSON read as the ORM reads it"
@@ -162,7 +162,7 @@ def test_a_superseded_version_keeps_its_own_history(alice: User, bob: User) -> N
     first = seal(agreement, alice, bob)
     renegotiate(agreement, bob)
     first.refresh_from_db()
-    ours = negotiation._latest_events(agreement, first, join={"need": Need})
+    ours = negotiation._latest_events(agreement, first, related=["need"])
     theirs = list(Event.objects.filter(agreement=agreement, version=first).order_by("-pk")[:30])
     assert ours and len(ours) < Event.objects.filter(agreement=agreement).count()
     same(ours, theirs)
