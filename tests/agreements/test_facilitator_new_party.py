@@ -78,7 +78,7 @@ def test_the_history_says_the_facilitator_waits_for_the_newcomer(
     paused = agreement.events.get(kind="facilitator_paused")
     assert paused.actor is None
     client.force_login(alice)
-    assert "Someone new joined; the facilitator waits until they agree too: Fiona" in text(
+    assert "Someone new joined, so Fiona, the facilitator, waits until they agree too" in text(
         client.get(detail_url(agreement))
     )
 

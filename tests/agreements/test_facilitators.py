@@ -272,7 +272,7 @@ def test_any_party_ends_access_at_once(
     assert client.get(url("versions", agreement)).status_code == 404
     client.force_login(bob)
     assert "Dana ended" not in text(client.get(detail_url(agreement)))
-    assert "Bob ended a facilitator's access: Dana" in text(client.get(detail_url(agreement)))
+    assert "Bob ended Dana’s access as facilitator" in text(client.get(detail_url(agreement)))
 
 
 def test_a_party_who_joins_later_can_end_access(
