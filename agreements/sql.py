@@ -1,17 +1,14 @@
-"""Hand-written SELECTs for the queries that every agreement page, region and card makes.
+"""Hand-written SQL for the reminder planner (notifications/planning.py), until the planner
+reads through the ORM like everything else (the presence list in agreements/streams.py uses
+`select` too). `select` gives back the model instances the ORM would: every concrete column,
+read through the same converters (JSON, and SQLite's dates and booleans), with the related rows
+a `select_related` would have joined.
 
-Django builds and compiles an ORM query anew each time it runs: for the rows of one agreement
-that costs about three times what the database takes to answer (1.5 ms of CPU against 0.5 ms for
-a need's 34 answers, measured in-process), and a region that has to be rendered makes a dozen
-such queries, a card seven. These few are written out here once instead. They give back the same
-model instances the ORM would: every concrete column, read through the same converters (JSON,
-and SQLite's dates and booleans), with the related rows a `select_related` would have joined.
-
-`tests/agreements/test_sql.py` checks each query against its ORM twin, on SQLite and PostgreSQL.
+`tests/agreements/test_sql.py` checks `select` against the ORM, on SQLite and PostgreSQL.
 """
 
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,30 +78,16 @@ def _converted(row: list[Any], converters: list[tuple[int, list[Converter], Any]
         row[index] = value
 
 
-@functools.cache
-def _extra_converters(
-    field: Field[Any, Any] | None, vendor: str
-) -> list[tuple[int, list[Converter], Any]]:
-    return _converters([field], "t") if field is not None else []
-
-
 def select[M: Model](
     model: type[M],
     where: str,
     params: Sequence[Any],
     *,
     order_by: str,
-    limit: int | None = None,
     join: dict[str, type[Model]] | None = None,
-    extra: Mapping[str, tuple[str, Field[Any, Any] | None]] | None = None,
 ) -> list[M]:
-    """Rows of `model` (aliased `t` in `where` and `order_by`) as model instances.
-
-    `join` names foreign keys to load with each row, as `select_related` does (a null key gives
-    None). `extra` adds computed columns, set as attributes of each instance: name -> (SQL
-    expression, the field whose converters read it, or None). Parameters of `extra` come first
-    in `params`, before those of `where`, as they come first in the query.
-    """
+    """Rows of `model` (aliased `t` in `where` and `order_by`) as model instances. `join` names
+    foreign keys to load with each row, as `select_related` does (a null key gives None)."""
     quote = connection.ops.quote_name
     vendor = connection.vendor
     own = _table(model, "t", vendor)
@@ -122,16 +105,10 @@ def select[M: Model](
             f"LEFT JOIN {table(other)} {alias} ON {alias}.{quote(_column(pk))} = t.{quote(key)}"
         )
         related.append((name, their, their.attnames.index(pk.attname)))
-    extras = [
-        (name, _extra_converters(field, vendor)) for name, (_sql, field) in (extra or {}).items()
-    ]
-    columns += [expression for expression, _field in (extra or {}).values()]
     # The text is made of our models' own names and our callers' fixed clauses; every value
     # is a parameter.
     sql = f"SELECT {', '.join(columns)} FROM {table(model)} t {' '.join(joins)} WHERE {where}"  # nosec B608
     sql += f" ORDER BY {order_by}"
-    if limit is not None:
-        sql += f" LIMIT {int(limit)}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -150,10 +127,6 @@ def select[M: Model](
                 continue
             _converted(values, their.converters)
             setattr(instance, name, their.model.from_db(connection.alias, their.attnames, values))
-        for (name, converters), value in zip(extras, row[start:], strict=True):
-            values = [value]
-            _converted(values, converters)
-            setattr(instance, name, values[0])
         found.append(instance)
     return found
 
