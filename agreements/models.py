@@ -268,6 +268,10 @@ class Need(models.Model):
         WITHDRAWN = "withdrawn", _("Withdrawn")
         DROPPED = "dropped", _("Dropped")
 
+    # Where answers can be hidden ("answer independently"): while the need is on the table,
+    # and for good once it was withdrawn before everyone had answered it.
+    HIDES_ANSWERS: ClassVar = (Status.PUT_DOWN, Status.WITHDRAWN)
+
     version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="needs")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="needs_written"
@@ -322,9 +326,9 @@ class Need(models.Model):
 
 
 def answers_hidden(need: str = "") -> Q:
-    """Needs whose answers are still hidden, as `build` hides them: put down in an agreement
-    answered independently, someone yet to answer the current wording. With need="answers":
-    the counter-proposals to such needs, which are answers too."""
+    """Needs whose answers are still hidden, as `build` hides them: put down (or withdrawn) in
+    an agreement answered independently, someone yet to answer the current wording. With
+    need="answers": the counter-proposals to such needs, which are answers too."""
     prefix, pk = (f"{need}__", f"{need}_id") if need else ("", "pk")
     answered = Response.objects.filter(
         need_id=OuterRef("need_id"),
@@ -336,7 +340,7 @@ def answers_hidden(need: str = "") -> Q:
     )
     return Q(
         Exists(yet_to_answer),
-        **{f"{prefix}status": Need.Status.PUT_DOWN},
+        **{f"{prefix}status__in": Need.HIDES_ANSWERS},
         version__agreement__answer_independently=True,
     )
 

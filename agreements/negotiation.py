@@ -436,7 +436,11 @@ def _need_view(
         if response.revision == need.revision:
             latest[response.party_id] = response
     everyone_answered = all(u.pk in latest for u in addressees)
-    hidden = agreement.answer_independently and not everyone_answered and need.is_live
+    hidden = (
+        agreement.answer_independently
+        and not everyone_answered
+        and need.status in Need.HIDES_ANSWERS
+    )
     answers = [
         Answer(
             party=user,
@@ -481,11 +485,9 @@ def _need_view(
         and any(r.party_id == viewer.pk and r.revision < need.revision for r in responses),
         can_answer=live and viewer.pk in {u.pk for u in addressees},
         can_edit=is_party and ((need.is_draft and is_author) or (live and (is_author or carried))),
-        # While hidden the need shows as open, to its author too: what they may do depends on
-        # whether anyone answered (the page says who has), never on what they answered.
-        can_withdraw=live
-        and is_author
-        and (not latest if hidden else need.state == NeedState.OPEN),
+        # While hidden the need shows as open, to its author too, and may be withdrawn as such:
+        # whatever was answered stays hidden for good (`Need.HIDES_ANSWERS`).
+        can_withdraw=live and is_author and (hidden or need.state == NeedState.OPEN),
         can_reopen=live and carried and need.state != NeedState.OPEN,
         can_drop=live and carried,
         can_comment=need.is_live and may_comment,

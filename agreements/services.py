@@ -783,26 +783,24 @@ def need_put_down(
 
 @transaction.atomic
 def need_withdraw(*, need: Need, actor: User, now: datetime.datetime | None = None) -> Need:
-    """Take back a need that nobody has decided yet."""
+    """Take back a need that nobody has decided yet. While its answers are hidden it looks open
+    to its author too, so it may be taken back whatever was answered: those answers then stay
+    hidden for good (`Need.HIDES_ANSWERS`), and counter-proposals to it leave the table with it."""
     now = _now(now)
     version, need = _lock_need(need.pk)
     if need.author_id != actor.pk or not need.is_live:
         raise NegotiationError(_("Only the person who put a need down can withdraw it."))
-    if Need.objects.filter(answers_hidden(), pk=need.pk).exists():
-        # The answers are hidden from the author too: whether it may be withdrawn must not
-        # depend on what they are. Until the first answer it may; after it, it waits for all.
-        if need.responses.filter(revision=need.revision).exists():
-            raise NegotiationError(
-                _(
-                    "Someone has answered this need, so it stays on the table until everyone "
-                    "has. Its answers stay hidden until then."
-                )
-            )
-    elif need.state != NeedState.OPEN:
+    hidden = Need.objects.filter(answers_hidden(), pk=need.pk).exists()
+    if not hidden and need.state != NeedState.OPEN:
         raise NegotiationError(
             _("This need has been decided (%(state)s), so it can no longer be withdrawn.")
             % {"state": need.get_state_display()}
         )
+    if hidden:
+        for counter in Need.objects.select_for_update().filter(
+            answers=need, status=Need.Status.PUT_DOWN
+        ):
+            _take_off_table(counter, Need.Status.WITHDRAWN, now)
     _take_off_table(need, Need.Status.WITHDRAWN, now)
     _version_changed(
         Event.Kind.WITHDRAWN,
@@ -1028,7 +1026,8 @@ def version_sign(*, version: Version, party: User, now: datetime.datetime | None
     now = _now(now)
     version = _lock_open_version(version.pk)
     _party(version.agreement, party)
-    if open_needs(version) or version.needs.filter(answers_hidden()).exists():
+    live_hidden = version.needs.filter(answers_hidden(), status=Need.Status.PUT_DOWN)
+    if open_needs(version) or live_hidden.exists():
         # With answers kept hidden, a need counts as open until everyone answered it.
         raise NegotiationError(_("Every need must be answered before the version can be signed."))
     if not version.needs.filter(status=Need.Status.PUT_DOWN).exists():

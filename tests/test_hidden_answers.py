@@ -396,38 +396,57 @@ def test_the_edit_page_offers_no_form_to_a_party_who_may_not_change_the_need(
     assert "Only the person who put this need down can reword it" in text(response)
 
 
-def test_withdrawing_a_need_while_its_answers_are_hidden_does_not_tell_its_state(
+def test_a_need_whose_answers_are_hidden_may_be_withdrawn_whatever_was_answered(
     hidden: Hidden, carol: User, alice: User, bob: User
 ) -> None:
-    """Whatever was answered, the author is told the same: someone answered (the page names
-    who has), not what."""
+    """To its author it looks open, so it may be taken back as an open need is: whether it may,
+    and what they are told, must not depend on the answers they cannot see."""
     accepted = put_down(hidden.agreement, carol, "A walk together on Sundays", to=[alice, bob])
     answer(accepted, bob, "accept")
-    refusals = set()
-    for need in (hidden.declined, hidden.countered, accepted):
-        with pytest.raises(services.NegotiationError) as refused:
-            services.need_withdraw(need=need, actor=carol)
-        refusals.add(refused.value.message)
-    assert len(refusals) == 1
-    assert "Declined" not in refusals.pop()
     unanswered = put_down(hidden.agreement, carol, "A quiet hour on Sundays", to=[alice])
-    assert services.need_withdraw(need=unanswered, actor=carol).status == Need.Status.WITHDRAWN
+    for need in (hidden.declined, hidden.countered, accepted, unanswered):
+        assert services.need_withdraw(need=need, actor=carol).status == Need.Status.WITHDRAWN
+    # Bob's counter-proposal answered a need no longer on the table: it leaves with it.
+    assert Need.objects.get(pk=hidden.counter.pk).status == Need.Status.WITHDRAWN
 
 
 def test_withdraw_is_offered_alike_whatever_the_hidden_answers_are(
     hidden: Hidden, client: Client, carol: User, alice: User, bob: User
 ) -> None:
-    """The button's absence would say the need was decided: it goes with the first answer,
-    whatever that answer is, and stays until then."""
+    """The button's absence would say the need was decided, or answered at all."""
     accepted = put_down(hidden.agreement, carol, "A walk together on Sundays", to=[alice, bob])
     answer(accepted, bob, "accept")
     unanswered = put_down(hidden.agreement, carol, "A quiet hour on Sundays", to=[alice])
     client.force_login(carol)
     page = client.get(reverse("agreements:detail", args=[hidden.agreement.public_id]))
     body = page.content.decode()
-    for need in (hidden.declined, hidden.countered, accepted):
-        assert need_url("withdraw", need) not in _card(body, need)
-    assert need_url("withdraw", unanswered) in _card(body, unanswered)
+    for need in (hidden.declined, hidden.countered, accepted, unanswered):
+        assert need_url("withdraw", need) in _card(body, need)
+
+
+def test_answers_to_a_need_withdrawn_while_they_were_hidden_stay_hidden_for_good(
+    hidden: Hidden, carol: User
+) -> None:
+    """Withdrawn before everyone answered: nobody will answer it now, and nobody learns what
+    was answered, on the page, in the history or in an export."""
+    for need in (hidden.declined, hidden.countered):
+        services.need_withdraw(need=need, actor=carol)
+    public_id = hidden.agreement.public_id
+    for reader in hidden.readers.values():
+        client = Client()
+        client.force_login(reader)
+        for path in (
+            reverse("agreements:detail", args=[public_id]),
+            reverse("agreements:history", args=[public_id]),
+            reverse("records:agreement-export", args=[public_id]),
+            reverse("records:data-download"),
+        ):
+            shown = client.get(path).content.decode()
+            for secret in (REASON, COUNTER_REASON, COUNTER, COUNTER_LOOKS):
+                assert secret not in shown, (reader, path, secret)
+        page = text(client.get(reverse("agreements:detail", args=[public_id])))
+        assert "Declined" not in page and "declined a need" not in page, reader
+        assert "kept private: it was withdrawn before everyone answered" in page, reader
 
 
 def test_the_need_just_answered_is_not_new_since_the_last_visit(
