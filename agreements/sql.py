@@ -1,6 +1,5 @@
 """Hand-written SQL for the reminder planner (notifications/planning.py), until the planner
-reads through the ORM like everything else (the presence list in agreements/streams.py uses
-`select` too). `select` gives back the model instances the ORM would: every concrete column,
+reads through the ORM like everything else. `select` gives back the model instances the ORM would: every concrete column,
 read through the same converters (JSON, and SQLite's dates and booleans), with the related rows
 a `select_related` would have joined.
 

@@ -11,8 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import render
 
 from accounts.http import AuthenticatedHttpRequest
-from accounts.models import User
-from agreements import live, sql
+from agreements import live
 from agreements.dashboard import waiting_count
 from agreements.models import Agreement, Event, Participant
 from agreements.views import participant_for
@@ -182,16 +181,10 @@ def presence(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     participant = participant_for(request, public_id)
     present = sorted(live.hub().present(participant.agreement.public_id) - {request.user.pk})
     here = (
-        sql.select(
-            Participant,
-            "t.agreement_id = %s AND t.left_at IS NULL"
-            f" AND t.user_id IN {sql.placeholders(present)}",
-            [participant.agreement_id, *present],
-            order_by="t.id",
-            join={"user": User},
-        )
-        if present
-        else []
+        Participant.objects.active()
+        .filter(agreement_id=participant.agreement_id, user_id__in=present)
+        .select_related("user")
+        .order_by("pk")
     )
     others = [p.user for p in here]
     return render(
