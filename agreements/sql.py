@@ -1,7 +1,7 @@
 """Hand-written SQL for the reminder planner (notifications/planning.py), until the planner
-reads through the ORM like everything else. `select` gives back the model instances the ORM would: every concrete column,
-read through the same converters (JSON, and SQLite's dates and booleans), with the related rows
-a `select_related` would have joined.
+reads through the ORM like everything else. `select` gives back the model instances the ORM
+would: every concrete column, read through the same converters (JSON, and SQLite's dates and
+booleans), with the related rows a `select_related` would have joined.
 
 `tests/agreements/test_sql.py` checks `select` against the ORM, on SQLite and PostgreSQL.
 """
