@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from agreements import negotiation
+from agreements import negotiation, services
 from agreements.models import (
     Comment,
     Event,
@@ -79,7 +79,10 @@ def agreement_data(
         },
         "parties": [p.user.name for p in view.parties],
         "facilitators": [p.user.name for p in view.facilitators],
-        "invited": [i.email for i in view.invitations],
+        "invited": [
+            i.email if participant.is_party else services.masked_address(i.email)
+            for i in view.invitations
+        ],
         "versions": versions,
         "history": _history(participant, visible, hidden),
     }
