@@ -153,8 +153,6 @@ def _holds(
 ) -> bool:
     """Whether the reason still holds; `known` keeps what each agreement calls for, so a digest
     of many reminders asks once per agreement."""
-    if reminder.user is not None and not reminder.user.is_active:
-        return False
     known = {} if known is None else known
     if reminder.agreement_id not in known:
         known[reminder.agreement_id] = planning.wanted(reminder.agreement, now)
@@ -200,6 +198,11 @@ def reminder_deliver(*, reminder_id: int, now: datetime.datetime | None = None) 
     )
     if reminder is None or reminder.is_handled:
         return "handled already"
+    if reminder.user is not None and not reminder.user.is_active:
+        # A deactivated account: let it go, and plan nothing after it.
+        reminder.dropped = Reminder.Dropped.OBSOLETE
+        reminder.save(update_fields=["dropped"])
+        return "account deactivated"
     known: dict[int, planning.Wanted] = {}
     if not _holds(reminder, now, known):
         _drop_obsolete([reminder], now, known)
