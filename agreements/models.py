@@ -269,8 +269,8 @@ class Need(models.Model):
         DROPPED = "dropped", _("Dropped")
 
     # Where answers can be hidden ("answer independently"): while the need is on the table,
-    # and for good once it was withdrawn before everyone had answered it.
-    HIDES_ANSWERS: ClassVar = (Status.PUT_DOWN, Status.WITHDRAWN)
+    # and for good once it left the table (withdrawn, dropped) before everyone had answered it.
+    HIDES_ANSWERS: ClassVar = (Status.PUT_DOWN, Status.WITHDRAWN, Status.DROPPED)
 
     version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="needs")
     author = models.ForeignKey(
@@ -326,8 +326,8 @@ class Need(models.Model):
 
 
 def answers_hidden(need: str = "") -> Q:
-    """Needs whose answers are still hidden, as `build` hides them: put down (or withdrawn) in
-    an agreement answered independently, someone yet to answer the current wording. With
+    """Needs whose answers are still hidden, as `build` hides them: put down (or taken off the
+    table) in an agreement answered independently, someone yet to answer the current wording. With
     need="answers": the counter-proposals to such needs, which are answers too."""
     prefix, pk = (f"{need}__", f"{need}_id") if need else ("", "pk")
     answered = Response.objects.filter(

@@ -488,7 +488,7 @@ def _need_view(
         # While hidden the need shows as open, to its author too, and may be withdrawn as such:
         # whatever was answered stays hidden for good (`Need.HIDES_ANSWERS`).
         can_withdraw=live and is_author and (hidden or need.state == NeedState.OPEN),
-        can_reopen=live and carried and need.state != NeedState.OPEN,
+        can_reopen=live and carried and not hidden and need.state != NeedState.OPEN,
         can_drop=live and carried,
         can_comment=need.is_live and may_comment,
         note=getattr(need, "my_note", None) or "",

@@ -142,6 +142,24 @@ def _take_off_table(need: Need, status: str, now: datetime.datetime) -> None:
     need.save(update_fields=["status", "changed_at"])
 
 
+def _answers_hidden(need: Need) -> bool:
+    """Whether the answers to this need are hidden ("answer independently"): then it shows as
+    open to everyone, and what may be done with it must not depend on them."""
+    return Need.objects.filter(answers_hidden(), pk=need.pk).exists()
+
+
+def _leave_table(need: Need, status: str, now: datetime.datetime) -> None:
+    """Withdraw or drop a need. Answers hidden until then stay hidden for good, and so do
+    counter-proposals to it, which nobody could answer: they leave the table with it."""
+    if _answers_hidden(need):
+        counters = Need.objects.select_for_update().filter(
+            answers=need, status=Need.Status.PUT_DOWN
+        )
+        for counter in counters:
+            _take_off_table(counter, Need.Status.WITHDRAWN, now)
+    _take_off_table(need, status, now)
+
+
 def latest_answers(need: Need) -> dict[int, Response]:
     """Each party's latest answer to the need's current wording."""
     latest: dict[int, Response] = {}
@@ -489,7 +507,8 @@ def invitations_forget(
             _record(
                 Event.Kind.INVITATION_REVOKED,
                 agreement=invitation.agreement,
-                actor=user,
+                # Theirs they took back; one to them was withdrawn by nobody in particular.
+                actor=user if invitation.invited_by_id == user.pk else None,
                 now=now,
                 email=invitation.email,
             )
@@ -790,18 +809,12 @@ def need_withdraw(*, need: Need, actor: User, now: datetime.datetime | None = No
     version, need = _lock_need(need.pk)
     if need.author_id != actor.pk or not need.is_live:
         raise NegotiationError(_("Only the person who put a need down can withdraw it."))
-    hidden = Need.objects.filter(answers_hidden(), pk=need.pk).exists()
-    if not hidden and need.state != NeedState.OPEN:
+    if need.state != NeedState.OPEN and not _answers_hidden(need):
         raise NegotiationError(
             _("This need has been decided (%(state)s), so it can no longer be withdrawn.")
             % {"state": need.get_state_display()}
         )
-    if hidden:
-        for counter in Need.objects.select_for_update().filter(
-            answers=need, status=Need.Status.PUT_DOWN
-        ):
-            _take_off_table(counter, Need.Status.WITHDRAWN, now)
-    _take_off_table(need, Need.Status.WITHDRAWN, now)
+    _leave_table(need, Need.Status.WITHDRAWN, now)
     _version_changed(
         Event.Kind.WITHDRAWN,
         version=version,
@@ -947,7 +960,7 @@ def need_reopen(*, need: Need, actor: User, now: datetime.datetime | None = None
     _party(version.agreement, actor)
     if not need.is_live or need.carried_from_id is None:
         raise NegotiationError(_("Only needs carried over from the last version can be reopened."))
-    if need.state == NeedState.OPEN:
+    if need.state == NeedState.OPEN or _answers_hidden(need):  # hidden: open to all eyes
         raise NegotiationError(_("This need is already open."))
     need.revision += 1
     need.save(update_fields=["revision"])
@@ -970,7 +983,7 @@ def need_drop(*, need: Need, actor: User, now: datetime.datetime | None = None) 
     _party(version.agreement, actor)
     if not need.is_live or need.carried_from_id is None:
         raise NegotiationError(_("Only needs carried over from the last version can be dropped."))
-    _take_off_table(need, Need.Status.DROPPED, now)
+    _leave_table(need, Need.Status.DROPPED, now)
     _version_changed(
         Event.Kind.DROPPED,
         version=version,
@@ -987,7 +1000,12 @@ def need_offer_again(*, need: Need, actor: User, now: datetime.datetime | None =
     (A decline carries no penalty: the old one stays in the record as offered, not picked up.)"""
     now = _now(now)
     old = Need.objects.select_related("version").get(pk=need.pk)
-    if old.author_id != actor.pk or old.state != NeedState.DECLINED or old.version.is_open:
+    if (
+        old.author_id != actor.pk
+        or old.state != NeedState.DECLINED
+        or old.version.is_open
+        or _answers_hidden(old)  # its answers stay hidden: nobody may learn it was declined
+    ):
         raise NegotiationError(
             _("Only your own needs declined in an earlier version can be offered again.")
         )

@@ -38,7 +38,9 @@ from tests.agreements.helpers import (
     need_url,
     person,
     put_down,
+    renegotiate,
     same_page,
+    seal,
     start,
     text,
 )
@@ -520,3 +522,64 @@ def test_the_agreement_export_never_says_which_need_was_answered(
     answered = [row for row in data["history"] if row["what"] == "answered"]
     assert len(answered) == 2
     assert all(row["need"] is None and row["need_statement"] is None for row in answered)
+
+
+@pytest.fixture
+def reworded(alice: User, bob: User, carol: User) -> Need:
+    """A need carried into version 2 of an agreement answered independently and reworded there,
+    so everyone answers it afresh: Bob declines, Carol has not answered yet."""
+    agreement = start(alice, bob, carol, answer_independently=True)
+    first = put_down(agreement, alice, "Tell me when you will be late", to=[bob, carol])
+    answer(first, bob)
+    answer(first, carol)
+    seal(agreement, alice, bob, carol)
+    renegotiate(agreement, alice)
+    carried = Need.objects.get(carried_from=first)
+    services.need_edit(need=carried, actor=alice, statement="Tell me when you will be late, please")
+    answer(carried, bob, "decline", reason=REASON)
+    return carried
+
+
+def _page(user: User, need: Need) -> tuple[str, str]:
+    client = Client()
+    client.force_login(user)
+    page = client.get(reverse("agreements:detail", args=[need.version.agreement.public_id]))
+    return page.content.decode(), text(page)
+
+
+def test_dropping_a_need_whose_answers_are_hidden_keeps_them_hidden(
+    reworded: Need, alice: User, carol: User
+) -> None:
+    services.need_drop(need=reworded, actor=carol)
+    for reader in (alice, carol):
+        body, words = _page(reader, reworded)
+        assert REASON not in body, reader
+        assert "kept private" in words, reader
+
+
+def test_reopen_is_offered_alike_whatever_the_hidden_answers_are(
+    reworded: Need, carol: User
+) -> None:
+    """Reopening is for a decided need; one whose answers are hidden looks open to all."""
+    body, _words = _page(carol, reworded)
+    assert need_url("reopen", reworded) not in _card(body, reworded)
+    with pytest.raises(services.NegotiationError) as refused:
+        services.need_reopen(need=reworded, actor=carol)
+    assert refused.value.message == "This need is already open."
+
+
+def test_a_need_withdrawn_while_hidden_is_not_offered_again_as_declined(
+    alice: User, bob: User, carol: User
+) -> None:
+    agreement = start(alice, bob, carol, answer_independently=True)
+    declined = put_down(agreement, alice, "Tell me when you will be late", to=[bob, carol])
+    answer(declined, bob, "decline", reason=REASON)
+    services.need_withdraw(need=declined, actor=alice)
+    agreed = put_down(agreement, alice, "A walk on Sundays", to=[bob, carol])
+    answer(agreed, bob)
+    answer(agreed, carol)
+    seal(agreement, alice, bob, carol)
+    body, _words = _page(alice, declined)
+    assert need_url("offer-again", declined) not in body
+    with pytest.raises(services.NegotiationError):
+        services.need_offer_again(need=declined, actor=alice)
