@@ -84,3 +84,18 @@ def test_invitations_of_other_people_are_left_alone(alice: User, bob: User, caro
     to_carol.refresh_from_db()
     assert to_carol.is_pending()
     assert to_carol.email == carol.email
+
+
+def test_an_invitation_to_them_is_withdrawn_by_nobody_in_particular(
+    client: Client, alice: User, bob: User
+) -> None:
+    """They never joined Alice's agreement: its history must not say they withdrew anything."""
+    agreement = start(alice)
+    invite(agreement, bob.email, inviter=alice)
+
+    account_delete(user=bob)
+
+    client.force_login(alice)
+    page = html(client.get(detail_url(agreement)))
+    assert "An invitation was withdrawn" in page
+    assert "Former participant" not in page
