@@ -23,7 +23,7 @@ from agreements.forms import (
     RespondForm,
 )
 from agreements.library import BY_SLUG, suggestions_for
-from agreements.models import Need, Participant
+from agreements.models import Need, Participant, Response
 from agreements.services import NegotiationError
 from agreements.views.access import need_for, participant_for, party_for
 from agreements.views.agreement import act_on, after_action
@@ -46,6 +46,17 @@ def _others(participant: Participant) -> list[User]:
     ]
 
 
+def _too_many_needs(request: AuthenticatedHttpRequest) -> str:
+    """Count one more need this person writes (a counter-proposal is one too); past the limit,
+    what to tell them."""
+    if within_limit(f"agreements:needs:{request.user.pk}", NEED_LIMIT, LIMIT_WINDOW):
+        return ""
+    return _(
+        "You have added %(limit)d needs in the last ten minutes. Please wait a few minutes "
+        "before adding more."
+    ) % {"limit": NEED_LIMIT}
+
+
 @login_required
 def need_new(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     participant = party_for(request, public_id)
@@ -64,15 +75,8 @@ def need_new(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     )
     form = NeedWithAddresseesForm(request.POST or None, initial=initial, others=others)
     if request.method == "POST" and form.is_valid():
-        if not within_limit(f"agreements:needs:{request.user.pk}", NEED_LIMIT, LIMIT_WINDOW):
-            return too_many(
-                request,
-                _(
-                    "You have added %(limit)d needs in the last ten minutes. Please wait a few "
-                    "minutes before adding more."
-                )
-                % {"limit": NEED_LIMIT},
-            )
+        if limited := _too_many_needs(request):
+            return too_many(request, limited)
         try:
             need = services.need_draft(
                 version=version,
@@ -246,6 +250,10 @@ def need_respond(request: AuthenticatedHttpRequest, public_id: str, pk: int) -> 
         errors = " ".join(str(e) for field in form.errors.values() for e in field)
         return after_action(request, participant, need.version, error=errors)
     data = form.cleaned_data
+    if data["answer"] == Response.Answer.COUNTER and (limited := _too_many_needs(request)):
+        if request.htmx:  # htmx shows no error response: the page says it where it was asked
+            return after_action(request, participant, need.version, error=limited)
+        return too_many(request, limited)
     return act_on(
         request,
         participant,

@@ -85,3 +85,22 @@ def test_the_need_after_the_limit_gets_a_kind_429(
     assert refused.status_code == 429
     assert "You have added 30 needs in the last ten minutes" in text(refused)
     assert Need.objects.filter(author=alice).count() == NEED_LIMIT
+
+
+def test_a_counter_proposal_counts_as_a_need(
+    client: Client, agreement: Agreement, alice: User, bob: User
+) -> None:
+    """Otherwise countering and withdrawing in a loop would write needs without end."""
+    theirs = put_down(agreement, bob, "Call me at lunch", to=[alice])
+    client.force_login(alice)
+    path = url("need-new", agreement)
+    for n in range(NEED_LIMIT):
+        client.post(path, {"statement": f"Need {n}", "draft": "1"})
+
+    refused = client.post(
+        need_url("respond", theirs), {"answer": "counter", "statement": "Call me at dinner"}
+    )
+
+    assert refused.status_code == 429
+    assert "You have added 30 needs in the last ten minutes" in text(refused)
+    assert not Need.objects.filter(answers=theirs).exists()
