@@ -62,6 +62,14 @@ def test_a_sealed_version_its_needs_and_signatures_never_change(
     answer(need, carol, "accept")
     sealed = seal(version, [alice, bob, carol])
 
+    # Deleting `need` through the ORM first deletes its answers, which their own trigger refuses:
+    # the needs' trigger is proved on the row alone, in plain SQL.
+    with (
+        pytest.raises(IntegrityError, match="agreements_need"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM agreements_need WHERE id = %s", [need.pk])
     refused(lambda: Version.objects.filter(pk=sealed.pk).update(reason="rewritten"))
     refused(lambda: Version.objects.filter(pk=sealed.pk).delete())
     refused(lambda: Need.objects.filter(pk=need.pk).update(statement="Something else"))
