@@ -239,15 +239,19 @@ def version_compare(request: AuthenticatedHttpRequest, public_id: str) -> HttpRe
 
 @login_required
 def leave(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
-    participant = place_for(request, public_id)  # a waiting facilitator may leave too
     if request.method == "POST":
-        services.agreement_leave(agreement=participant.agreement, user=request.user)
-        messages.success(
-            request, _("You have left “%(title)s”.") % {"title": participant.agreement}
+        # Anyone who had a place, left already or not: a second click gets the first's answer.
+        place = get_object_or_404(
+            Participant.objects.select_related("agreement"),
+            agreement__public_id=public_id,
+            user=request.user,
         )
+        services.agreement_leave(agreement=place.agreement, user=request.user)
+        messages.success(request, _("You have left “%(title)s”.") % {"title": place.agreement})
         if request.htmx:
             return HttpResponseClientRedirect(reverse("home"))
         return redirect("home")
+    participant = place_for(request, public_id)  # a waiting facilitator may leave too
     return render(request, "agreements/leave.html", {"agreement": participant.agreement})
 
 

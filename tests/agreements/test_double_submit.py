@@ -71,12 +71,23 @@ def test_leaving_twice_at_once_leaves_once(alice: User, bob: User) -> None:
 
 def test_leaving_again_after_leaving_gets_the_same_page(alice: User, bob: User) -> None:
     agreement = new_agreement(alice, bob)
-    services.agreement_leave(agreement=agreement, user=bob)
+    client = signed_in(bob)
 
+    first = client.post(url("leave", agreement), follow=True)
     # The second of two clicks, arriving once the first is done, finds bob already gone.
-    services.agreement_leave(agreement=agreement, user=bob)
+    second = client.post(url("leave", agreement), follow=True)
 
+    assert first.redirect_chain == second.redirect_chain == [(reverse("home"), 302)]
+    assert "You have left" in second.content.decode()
     assert agreement.events.filter(kind=Event.Kind.LEFT).count() == 1
+
+
+def test_leaving_an_agreement_never_joined_is_not_found(alice: User, bob: User) -> None:
+    agreement = new_agreement(alice)
+    client = signed_in(bob)
+
+    assert client.get(url("leave", agreement)).status_code == 404
+    assert client.post(url("leave", agreement)).status_code == 404
 
 
 def test_answering_again_the_same_way_records_nothing_new(alice: User, bob: User) -> None:
