@@ -87,16 +87,26 @@ def invitation_manage(
     return redirect("agreements:invite", public_id)
 
 
+def _joined_with(token: str, user: User) -> Invitation | None:
+    """The invitation behind this link, if `user` has already joined with it."""
+    accepted = Invitation.objects.filter(accepted_by=user).select_related("agreement")
+    return next((i for i in accepted if services.invitation_token(i) == token), None)
+
+
 def invitation(request: AnyHttpRequest, token: str) -> HttpResponse:
     """Where an invitation link lands, signed in or not. Only the account it was sent to joins."""
     try:
         found = services.invitation_from_token(token)
     except NegotiationError as error:
+        if isinstance(request.user, User) and (joined := _joined_with(token, request.user)):
+            return redirect("agreements:detail", joined.agreement.public_id)  # a second click
         return render(request, "agreements/invitation.html", {"error": error.message}, status=400)
+    facilitators = services.invitation_facilitators(found)
     context = {
         "invitation": found,
         "address": services.masked_address(found.email),
-        "facilitators": services.invitation_facilitators(found),
+        # Whoever holds the link learns that a facilitator is there; only the invitee, who.
+        "facilitated": len(facilitators),
     }
     if not request.user.is_authenticated:
         request.session[INVITATION_SESSION_KEY] = token  # back here after sign-up or login
@@ -107,6 +117,7 @@ def invitation(request: AnyHttpRequest, token: str) -> HttpResponse:
     except NegotiationError as error:
         context["not_yours"] = error.message
         return render(request, "agreements/invitation.html", context, status=403)
+    context["facilitators"] = facilitators
     if request.method == "POST":
         try:
             services.invitation_accept(token=token, user=request.user)

@@ -255,8 +255,8 @@ def test_a_used_link(
 ) -> None:
     token = path.split("/")[-2]
     services.invitation_accept(token=token, user=carol)
-    if signed_in:
-        client.force_login(carol)
+    if signed_in:  # not as carol: she is taken to the agreement (test_invitation_join_twice)
+        client.force_login(person("Dora"))
     broken(client, path, "This invitation has already been used.")
 
 
