@@ -89,17 +89,19 @@ async def _events(user_id: int, agreement: Agreement | None, since: int) -> Asyn
     hub = live.hub()
     connection = live.new_connection_id()
     async with hub.subscribe(user_id) as queue:
-        # Subscribed first: a stream opened after this one may already ask it to close.
-        await sync_to_async(hub.open_stream)(user_id, connection)
-        if agreement is not None:
-            await sync_to_async(hub.arrive)(agreement.public_id, user_id, connection)
-            await sync_to_async(live.publish_presence_and_close)(agreement.pk)
-            latest = await _latest(agreement)
-            if latest > since:
-                yield live.sse("changed", id=latest)
-        # Reconnect quickly after a drop (the browser's default wait is several seconds).
-        yield "retry: 1000\n: connected\n\n"
+        # Everything from counting the stream on is inside the `try`: a page closed at the
+        # first message is let go like any other.
         try:
+            # Subscribed first: a stream opened after this one may already ask it to close.
+            await sync_to_async(hub.open_stream)(user_id, connection)
+            if agreement is not None:
+                await sync_to_async(hub.arrive)(agreement.public_id, user_id, connection)
+                await sync_to_async(live.publish_presence_and_close)(agreement.pk)
+                latest = await _latest(agreement)
+                if latest > since:
+                    yield live.sse("changed", id=latest)
+            # Reconnect quickly after a drop (the browser's default wait is several seconds).
+            yield "retry: 1000\n: connected\n\n"
             while True:
                 try:
                     message = await asyncio.wait_for(queue.get(), live.KEEPALIVE_SECONDS)
