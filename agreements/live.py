@@ -325,7 +325,6 @@ def sse(event: str, data: str = "", *, id: int | None = None) -> str:
 
 # Events after which only the need's own card looks different (its place on the page may follow).
 CARD_EVENTS = {"accepted", "declined", "reworded", "reopened"}
-ANSWER_EVENTS = {"accepted", "declined", "countered"}
 
 
 def publish_event(agreement_id: int, event_id: int, event_kind: str, need_id: int | None) -> None:
@@ -347,6 +346,7 @@ def _names_a_secret(event_kind: str, need_id: int) -> bool:
     which need was just answered while its answers are hidden, or that a counter-proposal
     (an answer too) exists while it is hidden from all but its author."""
     from agreements.models import Need, answers_hidden
+    from agreements.negotiation import ANSWER_EVENTS
 
     secret = answers_hidden("answers")
     if event_kind in ANSWER_EVENTS:

@@ -341,9 +341,9 @@ def invitation_url(invitation: Invitation) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def invitation_from_token(token: str, *, now: datetime.datetime | None = None) -> Invitation:
-    """The invitation a link stands for, or NegotiationError saying why the link does not work."""
-    now = _now(now)
+def _invitation_named(token: str) -> Invitation:
+    """The invitation a link names, whatever became of it, or NegotiationError when the link is
+    forged or no longer the newest one."""
     try:
         pk, nonce = signing.loads(token, salt=INVITATION_SALT)
     except (signing.BadSignature, ValueError, TypeError) as error:
@@ -353,6 +353,22 @@ def invitation_from_token(token: str, *, now: datetime.datetime | None = None) -
         raise NegotiationError(
             _("This invitation link is no longer valid; a newer one may have been sent.")
         )
+    return invitation
+
+
+def invitation_joined_with(token: str, user: User) -> Invitation | None:
+    """The invitation behind this link, if `user` already joined with it (a second click)."""
+    try:
+        invitation = _invitation_named(token)
+    except NegotiationError:
+        return None
+    return invitation if invitation.accepted_by_id == user.pk else None
+
+
+def invitation_from_token(token: str, *, now: datetime.datetime | None = None) -> Invitation:
+    """The invitation a link stands for, or NegotiationError saying why the link does not work."""
+    now = _now(now)
+    invitation = _invitation_named(token)
     if invitation.revoked_at is not None:
         raise NegotiationError(_("This invitation was withdrawn."))
     if invitation.accepted_at is not None:

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -8,7 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
-from agreements.models import Need, NeedState, answers_hidden
+from agreements.models import Need, NeedState
 from agreements.services import NegotiationError
 from agreements.views import need_for, participant_for, party_for
 from checkins import services, trust
@@ -121,10 +121,7 @@ def talk(request: AuthenticatedHttpRequest, public_id: str, pk: int) -> HttpResp
 @require_GET
 def need_trust(request: AuthenticatedHttpRequest, public_id: str, pk: int) -> HttpResponse:
     participant = participant_for(request, public_id)
-    need = need_for(participant, pk)
-    hidden = Need.objects.filter(answers_hidden("answers"), pk=need.pk).exists()
-    if hidden and need.author_id != request.user.pk:
-        raise Http404  # a counter-proposal is an answer: hidden until everyone has answered
+    need = need_for(participant, pk)  # 404 too for a counter-proposal hidden from them
     points = trust.series(participant.agreement, timezone.now(), need=need)
     context = {
         "agreement": participant.agreement,

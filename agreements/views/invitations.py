@@ -87,18 +87,14 @@ def invitation_manage(
     return redirect("agreements:invite", public_id)
 
 
-def _joined_with(token: str, user: User) -> Invitation | None:
-    """The invitation behind this link, if `user` has already joined with it."""
-    accepted = Invitation.objects.filter(accepted_by=user).select_related("agreement")
-    return next((i for i in accepted if services.invitation_token(i) == token), None)
-
-
 def invitation(request: AnyHttpRequest, token: str) -> HttpResponse:
     """Where an invitation link lands, signed in or not. Only the account it was sent to joins."""
     try:
         found = services.invitation_from_token(token)
     except NegotiationError as error:
-        if isinstance(request.user, User) and (joined := _joined_with(token, request.user)):
+        if isinstance(request.user, User) and (
+            joined := services.invitation_joined_with(token, request.user)
+        ):
             return redirect("agreements:detail", joined.agreement.public_id)  # a second click
         return render(request, "agreements/invitation.html", {"error": error.message}, status=400)
     facilitators = services.invitation_facilitators(found)
