@@ -8,7 +8,7 @@ from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from agreements.models import Agreement, Need, NeedState, Version, answers_hidden
+from agreements.models import Agreement, Need, NeedState, Version
 
 
 class Change(StrEnum):
@@ -83,12 +83,11 @@ def _on_the_table(agreement: Agreement, version: Version) -> list[Need]:
         return needs
     # Answers still hidden on the agreement page stay hidden here: the decision shows as open,
     # and counter-proposals (answers too) do not show at all.
-    hidden = set(version.needs.filter(answers_hidden()).values_list("pk", flat=True))
-    counters = set(version.needs.filter(answers_hidden("answers")).values_list("pk", flat=True))
     for need in needs:
-        if need.pk in hidden:
+        if need.answers_hidden:
             need.state = NeedState.OPEN
-    return [need for need in needs if need.pk not in counters]
+    hidden = {need.pk for need in needs if need.answers_hidden}
+    return [need for need in needs if need.answers_id not in hidden]
 
 
 def compare(agreement: Agreement, base: Version, other: Version) -> list[Row]:

@@ -345,12 +345,14 @@ def _names_a_secret(event_kind: str, need_id: int) -> bool:
     """Whether announcing this need would tell the others what "answer independently" hides:
     which need was just answered while its answers are hidden, or that a counter-proposal
     (an answer too) exists while it is hidden from all but its author."""
-    from agreements.models import Need, answers_hidden
+    from django.db.models import Q
+
+    from agreements.models import Need
     from agreements.negotiation import ANSWER_EVENTS
 
-    secret = answers_hidden("answers")
+    secret = Q(answers__answers_hidden=True)
     if event_kind in ANSWER_EVENTS:
-        secret |= answers_hidden()
+        secret |= Q(answers_hidden=True)
     return Need.objects.filter(secret, pk=need_id).exists()
 
 

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -283,8 +283,10 @@ class Need(models.Model):
     looks_like = models.TextField(_("what it looks like"), max_length=LOOKS_LIKE_MAX, blank=True)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
-    # Derived from the latest answers under a row lock; stored so lists can filter on it.
+    # Derived from the latest answers by the rules (agreements/rules.py) after every change;
+    # stored so lists can filter on them.
     state = models.CharField(max_length=16, choices=NeedState.choices, default=NeedState.OPEN)
+    answers_hidden = models.BooleanField(default=False)
     # Bumped when the wording changes: answers given to an older wording no longer count.
     revision = models.PositiveIntegerField(default=1)
     addressees = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="needs_addressed")
@@ -325,31 +327,11 @@ class Need(models.Model):
         return self.status == self.Status.PUT_DOWN
 
 
-def answers_hidden(need: str = "") -> Q:
-    """Needs whose answers are still hidden, as `build` hides them: put down (or taken off the
-    table) in an agreement answered independently, someone yet to answer the current wording. With
-    need="answers": the counter-proposals to such needs, which are answers too."""
-    prefix, pk = (f"{need}__", f"{need}_id") if need else ("", "pk")
-    answered = Response.objects.filter(
-        need_id=OuterRef("need_id"),
-        party_id=OuterRef("user_id"),
-        revision=OuterRef("need__revision"),
-    )
-    yet_to_answer = Need.addressees.through.objects.filter(need_id=OuterRef(pk)).exclude(
-        Exists(answered)
-    )
-    return Q(
-        Exists(yet_to_answer),
-        **{f"{prefix}status__in": Need.HIDES_ANSWERS},
-        version__agreement__answer_independently=True,
-    )
-
-
 def needs_hidden_from(user_id: int) -> Q:
     """Needs a person may not see at all: someone else's draft, and someone else's
     counter-proposal while the answers to the need it answers are hidden (a counter-proposal
     is an answer). Every way to one need asks this, through `may_see`."""
-    return ~Q(author_id=user_id) & (Q(status=Need.Status.DRAFT) | answers_hidden("answers"))
+    return ~Q(author_id=user_id) & (Q(status=Need.Status.DRAFT) | Q(answers__answers_hidden=True))
 
 
 def may_see(need: Need, user_id: int) -> bool:
@@ -492,3 +474,38 @@ class Event(models.Model):
         """The date a RESPOND_BY event asked answers by; None when it stopped asking."""
         value = self.data.get("respond_by") if self.kind == self.Kind.RESPOND_BY else None
         return datetime.datetime.fromisoformat(value) if value else None
+
+
+class Wait(models.Model):
+    """Someone an agreement waits on, and for what: an answer, a signature, a reply to an
+    invitation. Worked out by the rules (`agreements.rules.waits`) after every change, in the
+    same transaction, and stored so that the dashboard, the navigation count and the reminders
+    read it with plain queries. `manage.py settle_agreements` works it out again."""
+
+    class Reason(models.TextChoices):
+        ANSWER = "answer", _("a need to answer")
+        SIGNATURE = "signature", _("a version to sign")
+        INVITATION = "invitation", _("an invitation to answer")
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="waits")
+    # Whom: a person, or for an invitation the address it went to (lower case), who may
+    # have no account yet.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="waits"
+    )
+    email = models.CharField(max_length=254, blank=True)
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    # The need, version or invitation waited on, by id.
+    subject = models.PositiveBigIntegerField()
+    since = models.DateTimeField()
+    # When it stops holding on its own (an invitation expires); null: until the next change.
+    until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes: ClassVar = [
+            models.Index(fields=["user", "reason"]),
+            models.Index(fields=["email", "reason"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agreement} waits on {self.user or self.email} for {self.reason}"

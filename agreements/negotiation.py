@@ -24,9 +24,9 @@ from agreements.models import (
     PrivateNote,
     Response,
     Version,
-    answers_hidden,
     needs_hidden_from,
 )
+from agreements.rules import latest_answers, ready_to_sign, yet_to_answer
 
 HISTORY_LENGTH = 30
 
@@ -162,8 +162,7 @@ class VersionView:
         return (
             self.version.is_open
             and self.is_party
-            and self.open_count == 0
-            and self.live_count > 0
+            and ready_to_sign((i.need.state, i.need.answers_hidden) for i in self._live_items)
             and self.viewer not in self.signed_by
         )
 
@@ -317,7 +316,6 @@ def build(
             addressees=[users[user_id] for user_id in addressee_ids[need.pk]],
             responses=responses[need.pk],
             comments=comments[need.pk],
-            agreement=agreement,
             viewer=viewer,
             active=active,
             previous_visit=previous_visit,
@@ -422,7 +420,6 @@ def _need_view(
     addressees: list[User],
     responses: list[Response],
     comments: list[Comment],
-    agreement: Agreement,
     viewer: User,
     active: list[Participant],
     previous_visit: datetime.datetime | None,
@@ -431,16 +428,8 @@ def _need_view(
     party_ids: set[int],
 ) -> NeedView:
     addressees = sorted(addressees, key=lambda u: u.name.lower())
-    latest: dict[int, Response] = {}
-    for response in responses:
-        if response.revision == need.revision:
-            latest[response.party_id] = response
-    everyone_answered = all(u.pk in latest for u in addressees)
-    hidden = (
-        agreement.answer_independently
-        and not everyone_answered
-        and need.status in Need.HIDES_ANSWERS
-    )
+    latest = latest_answers(responses, need.revision)
+    hidden = need.answers_hidden  # stored by the rules after every change (`rules.answers_hidden`)
     answers = [
         Answer(
             party=user,
@@ -455,6 +444,7 @@ def _need_view(
             a if a.party.pk == viewer.pk else Answer(party=a.party, response=None, hidden=True)
             for a in answers
         ]
+    by_id = {u.pk: u for u in addressees}
     seen_since = need.put_down_at or need.created_at
     seen_by = [
         p.user
@@ -469,7 +459,7 @@ def _need_view(
         answers=answers,
         comments=comments,
         seen_by=seen_by,
-        waiting_on=[u for u in addressees if u.pk not in latest],
+        waiting_on=[by_id[pk] for pk in yet_to_answer(by_id, latest)],
         mine=latest.get(viewer.pk),
         is_new=bool(
             previous_visit
@@ -546,7 +536,7 @@ def hidden_from(agreement: Agreement, viewer: User) -> tuple[set[int], set[int]]
     altogether (`models.needs_hidden_from`: others' drafts, others' counter-proposals while
     hidden), as `build` works them out for its version."""
     needs = Need.objects.filter(version__agreement=agreement)
-    hidden_needs = set(needs.filter(answers_hidden()).values_list("pk", flat=True))
+    hidden_needs = set(needs.filter(answers_hidden=True).values_list("pk", flat=True))
     unseen = set(needs.filter(needs_hidden_from(viewer.pk)).values_list("pk", flat=True))
     return hidden_needs, unseen
 

@@ -66,6 +66,7 @@ NOT_ON_THE_PAGE = {
     "notifications_reminder": "sent by email; the page never shows them",
     "notifications_notification": "the count in the navigation is fetched on its own",
     "records_calendarfeed": "a person's calendar link, on their own page",
+    "agreements_wait": "drawn from the needs, signatures and invitations the stamp holds",
 }
 
 

@@ -1,8 +1,27 @@
-"""Pure rules with no database: how a need's answers decide its state."""
+"""The rules of a negotiation, each written once, as plain functions over rows already loaded.
 
-from collections.abc import Iterable, Mapping
+They never query and never write. `agreements.loader.load` reads what they need of one agreement
+(`Loaded`); `agreements.services.settle` stores what they derive after every change (each need's
+state and whether its answers are hidden, and who waits on whom, `models.Wait`); every reader (the
+page, the cards, the dashboard, the navigation count, the reminders, the exports) reads those
+stored facts or asks these functions.
+"""
 
-from agreements.models import NeedState, Response
+import datetime
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+
+from agreements.models import (
+    Agreement,
+    Invitation,
+    Need,
+    NeedState,
+    Participant,
+    Response,
+    Version,
+    Wait,
+)
 
 
 def decide(addressees: Iterable[int], answers: Mapping[int, str]) -> NeedState:
@@ -23,3 +42,153 @@ def decide(addressees: Iterable[int], answers: Mapping[int, str]) -> NeedState:
     ):
         return NeedState.AGREED
     return NeedState.OPEN
+
+
+def yet_to_answer(addressees: Iterable[int], answered: Collection[int]) -> list[int]:
+    """The addressees who have not answered the need's current wording."""
+    return [person for person in addressees if person not in answered]
+
+
+def answers_hidden(
+    *, independently: bool, status: str, addressees: Iterable[int], answered: Collection[int]
+) -> bool:
+    """In an agreement answered independently, nobody sees the answers to a need until every
+    addressee has answered its current wording: while it is on the table, and for good once it
+    left the table before that (`Need.HIDES_ANSWERS`). Until then it shows as open to everyone."""
+    return (
+        independently and status in Need.HIDES_ANSWERS and bool(yet_to_answer(addressees, answered))
+    )
+
+
+def latest_answers(responses: Iterable[Response], revision: int) -> dict[int, Response]:
+    """Each party's latest answer to the wording `revision`, from a need's answers in the order
+    they were given."""
+    latest: dict[int, Response] = {}
+    for response in responses:
+        if response.revision == revision:
+            latest[response.party_id] = response
+    return latest
+
+
+def ready_to_sign(live: Iterable[tuple[str, bool]]) -> bool:
+    """A version can be signed when something is on the table and nothing on it is open: no
+    need open, and no need whose answers are hidden (it shows as open). `live`: (state, answers
+    hidden) of each need on the table."""
+    live = list(live)
+    return bool(live) and not any(state == NeedState.OPEN or hidden for state, hidden in live)
+
+
+def is_pending(
+    invitation: Invitation, participants: Iterable[Participant], now: datetime.datetime
+) -> bool:
+    """An invitation still waits for an answer: not accepted, revoked or expired, and not to
+    someone who is already in the agreement."""
+    inside = {p.user.email.lower() for p in participants if p.left_at is None}
+    return invitation.is_pending(now) and invitation.email.lower() not in inside
+
+
+@dataclass
+class Loaded:
+    """What the rules read of one agreement: its latest version and everything in it."""
+
+    agreement: Agreement
+    version: Version  # the latest version: the one being negotiated, if any is
+    participants: list[Participant]  # everyone who ever joined, with their users
+    needs: list[Need]  # the latest version's needs, drafts included
+    addressees: dict[int, list[int]]  # need id: the people it is put down for
+    answers: dict[int, dict[int, Response]]  # need id: each party's latest answer to its wording
+    signed: set[int]  # who signed the latest version
+    invitations: list[Invitation]  # neither accepted nor revoked
+
+    @property
+    def parties(self) -> set[int]:
+        """The current parties (`Participant.is_party`)."""
+        return {p.user_id for p in self.participants if p.is_party}
+
+    def state_of(self, need: Need) -> NeedState:
+        answers = {party: r.answer for party, r in self.answers.get(need.pk, {}).items()}
+        return decide(self.addressees.get(need.pk, []), answers)
+
+    def hidden(self, need: Need) -> bool:
+        return answers_hidden(
+            independently=self.agreement.answer_independently,
+            status=need.status,
+            addressees=self.addressees.get(need.pk, []),
+            answered=self.answers.get(need.pk, {}),
+        )
+
+    def waiting_on(self, need: Need) -> list[int]:
+        """The current parties a need waits on: put down for them in a version being negotiated,
+        its current wording not answered by them yet. A counter-proposal is an answer: while the
+        answers to the need it answers are hidden, it waits on nobody (nobody else sees it)."""
+        if not (self.version.is_open and need.is_live):
+            return []
+        answered_need = self._by_id.get(need.answers_id) if need.answers_id else None
+        if answered_need is not None and self.hidden(answered_need):
+            return []
+        parties = self.parties
+        return [
+            person
+            for person in yet_to_answer(
+                self.addressees.get(need.pk, []), self.answers.get(need.pk, {})
+            )
+            if person in parties
+        ]
+
+    @property
+    def to_sign(self) -> set[int]:
+        """The parties who still owe the version a signature, once it is ready to sign."""
+        live = [(self.state_of(n), self.hidden(n)) for n in self.needs if n.is_live]
+        if not (self.version.is_open and ready_to_sign(live)):
+            return set()
+        return self.parties - self.signed
+
+    @cached_property
+    def _by_id(self) -> dict[int, Need]:
+        return {need.pk: need for need in self.needs}
+
+
+def waits(loaded: Loaded, now: datetime.datetime) -> list[Wait]:
+    """Everyone the agreement waits on, and for what (unsaved `Wait` rows)."""
+    agreement, version = loaded.agreement, loaded.version
+    found = [
+        Wait(
+            agreement=agreement,
+            user_id=person,
+            reason=Wait.Reason.ANSWER,
+            subject=need.pk,
+            since=need.put_down_at or need.changed_at,
+        )
+        for need in loaded.needs
+        for person in loaded.waiting_on(need)
+    ]
+    to_sign = loaded.to_sign
+    if to_sign:
+        since = max(need.changed_at for need in loaded.needs if need.is_live)
+        found += [
+            Wait(
+                agreement=agreement,
+                user_id=person,
+                reason=Wait.Reason.SIGNATURE,
+                subject=version.pk,
+                since=since,
+            )
+            for person in sorted(to_sign)
+        ]
+    found += [
+        Wait(
+            agreement=agreement,
+            email=invitation.email.lower(),
+            reason=Wait.Reason.INVITATION,
+            subject=invitation.pk,
+            since=invitation.sent_at,
+            until=invitation.expires_at,
+        )
+        for invitation in loaded.invitations
+        if is_pending(invitation, loaded.participants, now)
+    ]
+    return found
+
+
+def wait_key(wait: Wait) -> tuple[int | None, str, str, int]:
+    return (wait.user_id, wait.email, wait.reason, wait.subject)

@@ -23,7 +23,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.text import ONE_LINE_MESSAGE, clean_long_text, header_line, is_one_line
-from agreements import live
+from agreements import live, rules
+from agreements.loader import load
 from agreements.models import (
     PRIVATE_NOTE_MAX,
     Agreement,
@@ -40,10 +41,9 @@ from agreements.models import (
     ReviewCadence,
     Signature,
     Version,
-    answers_hidden,
+    Wait,
     new_nonce,
 )
-from agreements.rules import decide
 from notifications import planning
 
 INVITATION_LIFETIME = datetime.timedelta(days=14)
@@ -82,6 +82,7 @@ def _record(
         created_at=now,
     )
     if kind != Event.Kind.COMMENTED:  # a comment changes what nobody owes anybody
+        settle(agreement, now=now)
         planning.plan_agreement(agreement, now=now)
     # Robust: the change is committed whatever happens to the live channel.
     transaction.on_commit(
@@ -89,6 +90,40 @@ def _record(
         robust=True,
     )
     return event
+
+
+def settle(agreement: Agreement, *, now: datetime.datetime) -> None:
+    """Store what the rules derive from the agreement as it stands now: each need's state and
+    whether its answers are hidden, and who waits on whom (`models.Wait`). Runs inside every
+    change, under the lock of the agreement's latest version, so that the changes to one
+    agreement settle one after the other."""
+    version = (
+        Version.objects.select_for_update().filter(agreement=agreement).order_by("-number").first()
+    )
+    assert version is not None, "every agreement has a first version"
+    loaded = load(agreement, version)
+    if version.is_open:  # a closed version's needs never change
+        for need in loaded.needs:
+            derived = (loaded.state_of(need), loaded.hidden(need))
+            if (need.state, need.answers_hidden) != derived:
+                need.state, need.answers_hidden = derived
+                Need.objects.filter(pk=need.pk).update(state=derived[0], answers_hidden=derived[1])
+    fresh = {rules.wait_key(wait): wait for wait in rules.waits(loaded, now)}
+    stale, changed = [], []
+    for wait in Wait.objects.filter(agreement=agreement).order_by("pk"):
+        key = rules.wait_key(wait)
+        new = fresh.pop(key, None)
+        if new is None:
+            stale.append(wait.pk)
+        elif (wait.since, wait.until) != (new.since, new.until):
+            wait.since, wait.until = new.since, new.until
+            changed.append(wait)
+    if stale:
+        Wait.objects.filter(pk__in=stale).delete()
+    if changed:
+        Wait.objects.bulk_update(changed, ["since", "until"])
+    if fresh:
+        Wait.objects.bulk_create(fresh.values())
 
 
 def _party(agreement: Agreement, user: User) -> Participant:
@@ -112,6 +147,7 @@ def _lock_need(need_id: int) -> tuple[Version, Need]:
     version_id = Need.objects.values_list("version_id", flat=True).get(pk=need_id)
     version = _lock_open_version(version_id)
     need = Need.objects.select_for_update().get(pk=need_id)
+    need.version = version  # locked, with its agreement
     return version, need
 
 
@@ -142,16 +178,10 @@ def _take_off_table(need: Need, status: str, now: datetime.datetime) -> None:
     need.save(update_fields=["status", "changed_at"])
 
 
-def _answers_hidden(need: Need) -> bool:
-    """Whether the answers to this need are hidden ("answer independently"): then it shows as
-    open to everyone, and what may be done with it must not depend on them."""
-    return Need.objects.filter(answers_hidden(), pk=need.pk).exists()
-
-
 def _leave_table(need: Need, status: str, now: datetime.datetime) -> None:
     """Withdraw or drop a need. Answers hidden until then stay hidden for good, and so do
     counter-proposals to it, which nobody could answer: they leave the table with it."""
-    if _answers_hidden(need):
+    if need.answers_hidden:
         counters = Need.objects.select_for_update().filter(
             answers=need, status=Need.Status.PUT_DOWN
         )
@@ -162,18 +192,23 @@ def _leave_table(need: Need, status: str, now: datetime.datetime) -> None:
 
 def latest_answers(need: Need) -> dict[int, Response]:
     """Each party's latest answer to the need's current wording."""
-    latest: dict[int, Response] = {}
-    for response in need.responses.filter(revision=need.revision).order_by("created_at", "pk"):
-        latest[response.party_id] = response
-    return latest
+    return rules.latest_answers(need.responses.order_by("created_at", "pk"), need.revision)
 
 
 def _refresh_state(need: Need, now: datetime.datetime) -> NeedState:
-    answers = {party: r.answer for party, r in latest_answers(need).items()}
+    """Work out the need's state again after its answers or addressees changed (`settle` does
+    the same for every need after every change; this is for the rule that made the change)."""
+    latest = latest_answers(need)
     addressees = set(need.addressees.values_list("pk", flat=True))
-    need.state = decide(addressees, answers)
+    need.state = rules.decide(addressees, {party: r.answer for party, r in latest.items()})
+    need.answers_hidden = rules.answers_hidden(
+        independently=need.version.agreement.answer_independently,
+        status=need.status,
+        addressees=addressees,
+        answered=latest,
+    )
     need.changed_at = now
-    need.save(update_fields=["state", "changed_at"])
+    need.save(update_fields=["state", "answers_hidden", "changed_at"])
     return need.state
 
 
@@ -263,8 +298,8 @@ def agreement_leave(
             version=version, author=user, status=Need.Status.PUT_DOWN, state=NeedState.OPEN
         ):
             _take_off_table(need, Need.Status.WITHDRAWN, now)
-        for need in Need.objects.select_for_update().filter(
-            version=version, status=Need.Status.PUT_DOWN, addressees=user
+        for need in version.needs.select_for_update().filter(
+            status=Need.Status.PUT_DOWN, addressees=user
         ):
             need.addressees.remove(user)
             if need.addressees.exists():
@@ -825,7 +860,7 @@ def need_withdraw(*, need: Need, actor: User, now: datetime.datetime | None = No
     version, need = _lock_need(need.pk)
     if need.author_id != actor.pk or not need.is_live:
         raise NegotiationError(_("Only the person who put a need down can withdraw it."))
-    if need.state != NeedState.OPEN and not _answers_hidden(need):
+    if need.state != NeedState.OPEN and not need.answers_hidden:
         raise NegotiationError(
             _("This need has been decided (%(state)s), so it can no longer be withdrawn.")
             % {"state": need.get_state_display()}
@@ -887,7 +922,7 @@ def need_respond(
         raise NegotiationError(_("This need is no longer on the table."))
     if not need.addressees.filter(pk=party.pk).exists():
         raise NegotiationError(_("This need is not addressed to you, so you cannot answer it."))
-    if need.answers_id and Need.objects.filter(answers_hidden(), pk=need.answers_id).exists():
+    if need.answers_id and Need.objects.filter(pk=need.answers_id, answers_hidden=True).exists():
         # A counter-proposal is an answer: hidden, like the others, until everyone answered.
         raise NegotiationError(_("This need is not on the table yet."))
     _party(version.agreement, party)
@@ -976,7 +1011,7 @@ def need_reopen(*, need: Need, actor: User, now: datetime.datetime | None = None
     _party(version.agreement, actor)
     if not need.is_live or need.carried_from_id is None:
         raise NegotiationError(_("Only needs carried over from the last version can be reopened."))
-    if need.state == NeedState.OPEN or _answers_hidden(need):  # hidden: open to all eyes
+    if need.state == NeedState.OPEN or need.answers_hidden:  # hidden: open to all eyes
         raise NegotiationError(_("This need is already open."))
     need.revision += 1
     need.save(update_fields=["revision"])
@@ -1020,7 +1055,7 @@ def need_offer_again(*, need: Need, actor: User, now: datetime.datetime | None =
         old.author_id != actor.pk
         or old.state != NeedState.DECLINED
         or old.version.is_open
-        or _answers_hidden(old)  # its answers stay hidden: nobody may learn it was declined
+        or old.answers_hidden  # its answers stay hidden: nobody may learn it was declined
     ):
         raise NegotiationError(
             _("Only your own needs declined in an earlier version can be offered again.")
@@ -1060,12 +1095,12 @@ def version_sign(*, version: Version, party: User, now: datetime.datetime | None
     now = _now(now)
     version = _lock_open_version(version.pk)
     _party(version.agreement, party)
-    live_hidden = version.needs.filter(answers_hidden(), status=Need.Status.PUT_DOWN)
-    if open_needs(version) or live_hidden.exists():
+    live = version.needs.filter(status=Need.Status.PUT_DOWN).values_list("state", "answers_hidden")
+    if not live:
+        raise NegotiationError(_("There is nothing to sign yet: put down a need first."))
+    if not rules.ready_to_sign(live):
         # With answers kept hidden, a need counts as open until everyone answered it.
         raise NegotiationError(_("Every need must be answered before the version can be signed."))
-    if not version.needs.filter(status=Need.Status.PUT_DOWN).exists():
-        raise NegotiationError(_("There is nothing to sign yet: put down a need first."))
     _signature, signed_now = Signature.objects.get_or_create(
         version=version, party=party, defaults={"signed_at": now}
     )

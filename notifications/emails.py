@@ -17,11 +17,10 @@ from django.utils.translation import ngettext
 
 from accounts.models import User, tell_apart
 from accounts.text import header_line
-from agreements.models import Invitation, Need, Version
+from agreements.models import Invitation, Need, Version, Wait
 from agreements.negotiation import current_people
 from agreements.services import invitation_url
 from notifications.models import PREFERENCE_FOR, Preferences, Reason, Reminder
-from notifications.planning import waiting_pairs
 
 UNSUBSCRIBE_SALT = "accord.unsubscribe"
 
@@ -82,7 +81,9 @@ def item_for(reminder: Reminder, *, quote: bool) -> Item:
         )
     if reason == Reason.RESPOND_BY:
         version = Version.objects.get(pk=reminder.subject)
-        count = sum(1 for user, _need in waiting_pairs(version) if user == reminder.user_id)
+        count = Wait.objects.filter(
+            agreement_id=version.agreement_id, user_id=reminder.user_id, reason=Wait.Reason.ANSWER
+        ).count()
         return Item(
             ngettext(
                 "Answers on “%(title)s” are asked for by %(date)s; %(count)s need waits for you.",

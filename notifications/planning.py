@@ -7,25 +7,18 @@ asks `wanted` again under its row lock before anything goes out."""
 import calendar
 import datetime
 from dataclasses import dataclass, field
-from typing import Any
-
-from django.db import connection
 
 from accounts.models import User
-from agreements import sql
 from agreements.models import (
     Agreement,
     Invitation,
-    Need,
-    NeedState,
     Participant,
-    Response,
     ReviewCadence,
-    Signature,
     Version,
+    Wait,
 )
 from agreements.negotiation import current_version
-from notifications.models import Notification, Reason, Reminder
+from notifications.models import Reason, Reminder
 
 DAY = datetime.timedelta(days=1)
 # Reasons that repeat while they hold: first after a day, then less and less often.
@@ -72,80 +65,6 @@ class Wanted:
         return (key, reminder.due_at) in self.once
 
 
-# A need whose answers are still hidden (`agreements.models.answers_hidden`): put down in an
-# agreement answered independently, with an addressee yet to answer its current wording. As SQL
-# for the planner, which runs inside every change: the ORM took several times longer to build
-# these queries than the database to answer them. Written for `{need}` (an alias in the query).
-# The text of these queries is made of our own table names and fixed clauses; every value is a
-# parameter.
-_HIDDEN = """EXISTS (
-    SELECT 1 FROM {needs} h
-    JOIN {versions} hv ON hv.id = h.version_id
-    JOIN {agreements} ha ON ha.id = hv.agreement_id
-    JOIN {addressees} hn ON hn.need_id = h.id
-    WHERE h.id = {need} AND h.status = %s AND ha.answer_independently
-      AND NOT EXISTS (
-        SELECT 1 FROM {responses} hr
-        WHERE hr.need_id = h.id AND hr.party_id = hn.user_id AND hr.revision = h.revision
-      )
-)"""
-
-
-def _tables() -> dict[str, str]:
-    return {
-        "needs": sql.table(Need),
-        "versions": sql.table(Version),
-        "agreements": sql.table(Agreement),
-        "addressees": sql.table(Need.addressees.through),
-        "responses": sql.table(Response),
-        "signatures": sql.table(Signature),
-    }
-
-
-def waiting_pairs(version: Version) -> set[tuple[int, int]]:
-    """(person, need) for every need put down for someone who has not answered its current
-    wording, leaving out counter-proposals that are still hidden answers."""
-    tables = _tables()
-    hidden = _HIDDEN.format(need="n.answers_id", **tables)
-    query = f"""
-        SELECT a.user_id, a.need_id
-        FROM {tables["addressees"]} a
-        JOIN {tables["needs"]} n ON n.id = a.need_id
-        WHERE n.version_id = %s AND n.status = %s
-          AND NOT EXISTS (
-            SELECT 1 FROM {tables["responses"]} r
-            WHERE r.need_id = n.id AND r.party_id = a.user_id AND r.revision = n.revision
-          )
-          AND NOT (n.answers_id IS NOT NULL AND {hidden})
-    """  # nosec B608
-    with connection.cursor() as cursor:
-        cursor.execute(query, [version.pk, Need.Status.PUT_DOWN, Need.Status.PUT_DOWN])
-        return {(int(user), int(need)) for user, need in cursor.fetchall()}
-
-
-def _unsigned_parties(version: Version, parties: set[int]) -> set[int]:
-    """Parties yet to sign a version that is ready to sign (something put down, nothing open,
-    no need whose answers are hidden)."""
-    tables = _tables()
-    hidden = _HIDDEN.format(need="n.id", **tables)
-    live = f"SELECT 1 FROM {tables['needs']} n WHERE n.version_id = %s AND n.status = %s"  # nosec B608
-    ready = f"EXISTS ({live}) AND NOT EXISTS ({live} AND (n.state = %s OR {hidden}))"
-    # One round trip: a row of NULL if the version is ready to sign, then who has signed it.
-    query = f"""
-        SELECT NULL WHERE {ready}
-        UNION ALL
-        SELECT s.party_id FROM {tables["signatures"]} s WHERE s.version_id = %s AND {ready}
-    """  # nosec B608
-    put_down = Need.Status.PUT_DOWN
-    asked: list[Any] = [version.pk, put_down, version.pk, put_down, NeedState.OPEN, put_down]
-    with connection.cursor() as cursor:
-        cursor.execute(query, [*asked, version.pk, *asked])
-        rows = cursor.fetchall()
-    if not rows:  # not ready: nobody is asked to sign
-        return set()
-    return parties - {int(party) for (party,) in rows if party is not None}
-
-
 def next_review(
     sealed_at: datetime.datetime, cadence: str, now: datetime.datetime
 ) -> datetime.datetime | None:
@@ -160,35 +79,33 @@ def next_review(
 
 
 def wanted(agreement: Agreement, now: datetime.datetime) -> Wanted:
-    """Every reminder the agreement's state calls for at `now`, due or not."""
+    """Every reminder the agreement's state calls for at `now`, due or not. Who waits on whom is
+    read from `Wait`, which the same change has just brought up to date (`services.settle`)."""
     result = Wanted()
-    # `Participant.objects.parties()`, as SQL like the rest.
-    parties = {
-        user
-        for (user,) in sql.pairs(
-            f"SELECT user_id FROM {sql.table(Participant)} "  # nosec B608
-            "WHERE agreement_id = %s AND role = %s AND left_at IS NULL",
-            [agreement.pk, Participant.Role.PARTY],
-        )
-    }
+    parties = set(
+        Participant.objects.parties().filter(agreement=agreement).values_list("user_id", flat=True)
+    )
+    waits = list(Wait.objects.filter(agreement=agreement))
     latest = current_version(agreement)
-    if latest.is_open:
-        pairs = {(user, need) for user, need in waiting_pairs(latest) if user in parties}
-        result.recurring |= {(user, "", Reason.NEED_WAITING, need) for user, need in pairs}
-        result.recurring |= {
-            (user, "", Reason.SIGNATURE, latest.pk) for user in _unsigned_parties(latest, parties)
-        }
-        if latest.respond_by is not None and latest.respond_by > now:
-            for user in {user for user, _need in pairs}:
-                for before in RESPOND_BY_BEFORE:
-                    key = (user, "", Reason.RESPOND_BY, latest.pk)
-                    result.once.add((key, latest.respond_by - before))
+    answering = set()
+    for wait in waits:
+        if wait.reason == Wait.Reason.ANSWER:
+            result.recurring.add((wait.user_id, "", Reason.NEED_WAITING, wait.subject))
+            answering.add(wait.user_id)
+        elif wait.reason == Wait.Reason.SIGNATURE:
+            result.recurring.add((wait.user_id, "", Reason.SIGNATURE, wait.subject))
+    if latest.is_open and latest.respond_by is not None and latest.respond_by > now:
+        for user in answering:
+            for before in RESPOND_BY_BEFORE:
+                key = (user, "", Reason.RESPOND_BY, latest.pk)
+                result.once.add((key, latest.respond_by - before))
     if latest.state == Version.State.SEALED and latest.sealed_at:
         review = next_review(latest.sealed_at, agreement.review_cadence, now)
         if review is not None:
             for user in parties:
                 result.once.add(((user, "", Reason.REVIEW, latest.pk), review - REVIEW_BEFORE))
-    _invitations(agreement, parties, now, result)
+    invited = [w.subject for w in waits if w.reason == Wait.Reason.INVITATION]
+    _invitations(invited, parties, now, result)
     _check_ins(agreement, parties, now, result)
     return result
 
@@ -201,14 +118,8 @@ def _check_ins(
     from checkins.models import CheckIn
     from checkins.services import commitments, submitted
 
-    open_now = sql.select(
-        CheckIn,
-        "t.agreement_id = %s AND t.opens_at <= %s AND t.closes_at > %s",
-        [agreement.pk, now, now],
-        order_by="t.id",
-        join={"version": Version},
-    )
-    for check_in in open_now:
+    open_now = CheckIn.objects.filter(agreement=agreement, opens_at__lte=now, closes_at__gt=now)
+    for check_in in open_now.select_related("version").order_by("pk"):
         owed = {need.author_id for need, _keeper in commitments(check_in.version)} & parties
         for user in owed - submitted(check_in):
             key = (user, "", Reason.CHECK_IN, check_in.pk)
@@ -217,17 +128,12 @@ def _check_ins(
 
 
 def _invitations(
-    agreement: Agreement, parties: set[int], now: datetime.datetime, result: Wanted
+    invited: list[int], parties: set[int], now: datetime.datetime, result: Wanted
 ) -> None:
-    sent = sql.select(
-        Invitation,
-        "t.agreement_id = %s AND t.accepted_at IS NULL AND t.revoked_at IS NULL",
-        [agreement.pk],
-        order_by="t.id",
-    )
-    pending = [invitation for invitation in sent if invitation.is_pending(now)]
-    if not pending:
+    """An invitation still pending (`Wait`) reminds the invitee, and later its sender."""
+    if not invited:
         return
+    pending = list(Invitation.objects.filter(pk__in=invited).order_by("pk"))
     accounts = {
         user.email.lower(): user.pk
         for user in User.objects.filter(
@@ -235,6 +141,8 @@ def _invitations(
         ).only("pk", "email")
     }
     for invitation in pending:
+        if not invitation.is_pending(now):
+            continue  # it expired since the last change (a wait on it holds until then)
         slot = invitation.sent_at + INVITEE_AFTER
         if slot < invitation.expires_at:
             user = accounts.get(invitation.email.lower())
@@ -249,22 +157,12 @@ def plan_agreement(agreement: Agreement, *, now: datetime.datetime) -> None:
     """Bring the agreement's pending reminders in step with what it calls for: drop those that
     no longer hold, start those that are new. Reminders already handled stay as they were."""
     want = wanted(agreement, now)
-    # `Reminder.objects.pending().filter(agreement=agreement)`, and deleting the stale ones, in
-    # SQL as above: a pending reminder has no notification yet, but one that had would only
-    # lose its link, as the model says (SET_NULL).
-    pending = sql.select(
-        Reminder,
-        "t.agreement_id = %s AND t.sent_at IS NULL AND t.dropped = %s",
-        [agreement.pk, ""],
-        order_by="t.id",
-    )
+    pending = list(Reminder.objects.pending().filter(agreement=agreement).order_by("pk"))
     stale = [reminder.pk for reminder in pending if not want.holds(reminder)]
     if stale:
-        among = sql.placeholders(stale)
-        unlink = f"UPDATE {sql.table(Notification)} SET reminder_id = NULL WHERE reminder_id IN "  # nosec B608
-        with connection.cursor() as cursor:
-            cursor.execute(unlink + among, stale)
-            cursor.execute(f"DELETE FROM {sql.table(Reminder)} WHERE id IN {among}", stale)  # nosec B608
+        # A reminder that went out meanwhile is kept (the dispatcher claims rows without
+        # waiting for this change): only rows still unsent go.
+        Reminder.objects.pending().filter(pk__in=stale).delete()
     gone = set(stale)
     have = {(r.user_id, r.email, r.reason, r.subject) for r in pending if r.pk not in gone}
     rows = [_row(agreement, key, now + FOLLOW_UPS[0]) for key in want.recurring - have]

@@ -11,7 +11,6 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.db.models import BooleanField, ExpressionWrapper
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,7 +26,6 @@ from agreements.models import (
     PrivateNote,
     Response,
     Signature,
-    answers_hidden,
 )
 from checkins.models import Rating, Submission, TalkAbout
 from notifications.models import Notification, Preferences
@@ -179,12 +177,7 @@ def _history(participant: Participant, visible: set[int], hidden: set[int]) -> l
 def personal_data(user: User, *, now: datetime.datetime | None = None) -> dict[str, Any]:
     preferences = Preferences.objects.filter(user=user).first()
     # A need's state as its pages show it to its author: open while its answers are hidden.
-    needs = (
-        Need.objects.filter(author=user)
-        .annotate(hidden=ExpressionWrapper(answers_hidden(), output_field=BooleanField()))
-        .select_related("version__agreement")
-        .order_by("pk")
-    )
+    needs = Need.objects.filter(author=user).select_related("version__agreement").order_by("pk")
     return {
         "exported_at": _moment(now or timezone.now()),
         "profile": {
@@ -220,7 +213,7 @@ def personal_data(user: User, *, now: datetime.datetime | None = None) -> dict[s
                 "looks_like": n.looks_like,
                 "category": n.category,
                 "status": n.status,
-                "state": NeedState.OPEN if n.hidden else n.state,
+                "state": NeedState.OPEN if n.answers_hidden else n.state,
                 "created_at": _moment(n.created_at),
                 "put_down_at": _moment(n.put_down_at),
             }

@@ -166,11 +166,11 @@ def many_needs(agreement: Agreement, author: User, to: list[User], count: int) -
         Response(need=need, party=to[0], answer="accept", reason="Fine by me", revision=1)
         for need in answered
     )
-    if len(to) == 1:
-        Need.objects.filter(pk__in=[n.pk for n in answered]).update(state="agreed")
     Comment.objects.bulk_create(
         Comment(need=need, author=to[0], body=f"About {need.statement}") for need in needs[::4]
     )
+    # What every change does after it: the rules work out states and who waits on whom.
+    services.settle(agreement, now=now)
     return needs
 
 

@@ -4,7 +4,6 @@ import datetime
 import re
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -234,9 +233,8 @@ def test_the_dashboard_takes_the_same_queries_whatever_the_number_of_agreements(
 
 # The navigation count (/waiting/) -----------------------------------------------------------
 
-# Session, user, then the count: on PostgreSQL one function call (migration 0008), elsewhere
-# three counting queries (needs to answer, versions to sign, invitations).
-WAITING_QUERIES = 3 if connection.vendor == "postgresql" else 5
+# Session, user, then the count: one query on what waits on whom (`models.Wait`).
+WAITING_QUERIES = 3
 
 
 def _navigation_count(client: Client) -> int:
