@@ -6,7 +6,9 @@
 Defaults: 20,000 agreements with 5 open needs each (100,000 needs, each waiting on someone, so
 100,000 pending reminders). Each pass claims due rows (FOR UPDATE SKIP LOCKED, at most
 DISPATCH_BATCH) and publishes one send task per row to Redis; the tasks go to a queue of the
-bench's own, deleted afterwards, so no worker sends anything.
+bench's own, deleted afterwards, so no worker sends anything. Then the send itself runs here on
+the first SENDS reminders claimed (emails kept in memory): each must be sent, not dropped as no
+longer holding, or the bench exits 1.
 """
 
 import datetime
@@ -14,19 +16,21 @@ import os
 import sys
 import time
 import uuid
+from collections import Counter
 
 from _setup import bench_database
 
 AGREEMENTS = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
 PER_AGREEMENT = int(sys.argv[2]) if len(sys.argv) > 2 else 5
 CHUNK = 5_000
+SENDS = 200
 
 
 def build(now: datetime.datetime) -> None:
     """Agreements, parties, needs and their reminders, inserted in bulk (the rules are tested
     elsewhere; here only the volume matters)."""
     from accounts.models import User
-    from agreements.models import Agreement, Need, Participant, Version
+    from agreements.models import Agreement, Need, Participant, Version, Wait
     from notifications.models import Reason, Reminder
 
     users = User.objects.bulk_create(
@@ -70,6 +74,22 @@ def build(now: datetime.datetime) -> None:
         ],
         batch_size=CHUNK,
     )
+    # Who waits on whom, as `agreements.services.settle` would store it after each need was put
+    # down (settling agreement by agreement would take longer than the sweep being measured):
+    # the send reads these rows to ask whether a reminder still holds.
+    Wait.objects.bulk_create(
+        [
+            Wait(
+                agreement_id=need.version.agreement_id,
+                user=users[2 * (i // PER_AGREEMENT) + 1],
+                reason=Wait.Reason.ANSWER,
+                subject=need.pk,
+                since=now,  # when it was put down
+            )
+            for i, need in enumerate(needs)
+        ],
+        batch_size=CHUNK,
+    )
     # Due times spread over the next day, as needs put down over a day would have them.
     spread = datetime.timedelta(days=1) / len(needs)
     Reminder.objects.bulk_create(
@@ -88,7 +108,44 @@ def build(now: datetime.datetime) -> None:
     )
 
 
+def settled_as_stored(now: datetime.datetime) -> bool:
+    """Whether `services.settle` finds nothing to change on the first agreement: the rows
+    inserted in bulk are what it would have stored."""
+    from django.db import transaction
+
+    from agreements.models import Agreement, Need, Wait
+    from agreements.services import settle
+
+    agreement = Agreement.objects.order_by("pk").first()
+    assert agreement is not None
+
+    def stored() -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+        needs = Need.objects.filter(version__agreement=agreement).order_by("pk")
+        waits = Wait.objects.filter(agreement=agreement).order_by("pk")
+        wait_fields = ("pk", "user_id", "email", "reason", "subject", "since", "until")
+        return (
+            list(needs.values_list("pk", "state", "answers_hidden")),
+            list(waits.values_list(*wait_fields)),
+        )
+
+    before = stored()
+    with transaction.atomic():
+        settle(agreement, now=now)
+    return stored() == before
+
+
+def sends(ids: list[int], now: datetime.datetime) -> tuple[Counter[str], float]:
+    """Run the send task's service on each reminder: what happened to them, and the time."""
+    from notifications.services import reminder_send
+
+    began = time.perf_counter()
+    outcomes = Counter(reminder_send(reminder_id=pk, now=now) for pk in ids)
+    return outcomes, time.perf_counter() - began
+
+
 def main() -> None:
+    # The sends below build real emails: keep them in memory, never hand them to a server.
+    os.environ["EMAIL_URL"] = "memorymail://"
     database = bench_database()
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -109,6 +166,8 @@ def main() -> None:
         f"built {AGREEMENTS:,} agreements, {AGREEMENTS * PER_AGREEMENT:,} open needs and "
         f"{Reminder.objects.count():,} pending reminders in {time.perf_counter() - started:.1f} s"
     )
+    if not settled_as_stored(now):
+        sys.exit("settling the first agreement changed what the bench stored: fix build()")
 
     redis = bool(os.environ.get("REDIS_URL"))
     queue = f"bench-reminders-{uuid.uuid4().hex[:8]}"
@@ -151,6 +210,15 @@ def main() -> None:
         f"at most {services.DISPATCH_BATCH:,} rows per pass; the beat's task runs passes one "
         f"after another for up to {services.SWEEP_SECONDS:.0f} s while passes come back full"
     )
+    tried = published[:SENDS]
+    outcomes, elapsed = sends(tried, moment)
+    print(
+        f"sends of the first {len(tried):,} claimed (the worker's task, run here): "
+        + ", ".join(f"{outcome} {times:,}" for outcome, times in outcomes.most_common())
+        + f"; {elapsed / len(tried) * 1000:.1f} ms each"
+    )
+    if outcomes["sent"] != len(tried):
+        sys.exit("some reminders were not sent: the send no longer finds who waits on whom")
 
 
 if __name__ == "__main__":
