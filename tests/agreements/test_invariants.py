@@ -4,12 +4,15 @@ Each example runs inside its own savepoint, rolled back when it ends, so every e
 from an empty database. A refusal (NegotiationError) is an allowed outcome of any step.
 """
 
-from collections import defaultdict
-from collections.abc import Callable
+import datetime
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 from typing import Any
 
+import pytest
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -21,19 +24,23 @@ from hypothesis.stateful import (
 )
 
 from accounts.models import User
-from agreements import services
+from agreements import rules, services
+from agreements.loader import load
 from agreements.models import (
     Agreement,
     Comment,
     Event,
+    Invitation,
     Need,
     NeedState,
+    Participant,
     Response,
     Version,
+    Wait,
 )
 from agreements.rules import decide
 from agreements.services import NegotiationError
-from tests.agreements.factories import join
+from tests.agreements.factories import join, put_down
 from tests.agreements.helpers import person
 
 NAMES = ["alice", "bob", "carol"]
@@ -59,6 +66,8 @@ def negotiating(machine: "Negotiation") -> bool:
 
 
 class Negotiation(RuleBasedStateMachine):
+    independently = False  # the agreement's answers are hidden until everyone answered
+
     def __init__(self) -> None:
         super().__init__()
         self._savepoint = transaction.atomic()
@@ -67,7 +76,9 @@ class Negotiation(RuleBasedStateMachine):
             # People with verified addresses: an invitation is only for its invitee.
             self.people = {name: person(name.title()) for name in NAMES}
             alice = self.people["alice"]
-            self.agreement = services.agreement_create(creator=alice, title="Our home")
+            self.agreement = services.agreement_create(
+                creator=alice, title="Our home", answer_independently=self.independently
+            )
             join(self.agreement, self.people["bob"])
             join(self.agreement, self.people["carol"])
         except BaseException:
@@ -105,6 +116,19 @@ class Negotiation(RuleBasedStateMachine):
 
     def needs(self) -> QuerySet[Need]:
         return Need.objects.filter(version__agreement=self.agreement).order_by("pk")
+
+    def invitations(self) -> QuerySet[Invitation]:
+        """The invitations still waiting for an answer."""
+        return Invitation.objects.filter(
+            agreement=self.agreement, accepted_at=None, revoked_at=None
+        ).order_by("pk")
+
+    def is_party(self, name: str) -> bool:
+        return (
+            Participant.objects.parties()
+            .filter(agreement=self.agreement, user=self.people[name])
+            .exists()
+        )
 
     def pick(self, data: st.DataObject, needs: QuerySet[Need]) -> Need | None:
         ids = list(needs.values_list("pk", flat=True))
@@ -267,7 +291,57 @@ class Negotiation(RuleBasedStateMachine):
         actor = self.someone(data, [need.author_id])
         self.attempt(services.need_offer_again, need=need, actor=actor)
 
+    @rule(who=names, email=st.sampled_from(["dan@example.com", "Carol@example.com"]))
+    def invite(self, who: str, email: str) -> None:
+        """Invite dan, who has no account, or carol, who may have left (or not)."""
+        self.attempt(
+            services.invitation_create,
+            agreement=self.agreement,
+            inviter=self.people[who],
+            email=email,
+        )
+
+    @precondition(lambda self: self.known("invited", lambda: self.invitations().exists()))
+    @rule(data=st.data(), who=names)
+    def revoke(self, data: st.DataObject, who: str) -> None:
+        ids = list(self.invitations().values_list("pk", flat=True))
+        invitation = Invitation.objects.get(pk=data.draw(st.sampled_from(ids)))
+        self.attempt(services.invitation_revoke, invitation=invitation, actor=self.people[who])
+
+    @precondition(lambda self: self.known("carol is in", lambda: self.is_party("carol")))
+    @rule()
+    def carol_leaves(self) -> None:
+        """Only carol leaves: alice and bob always remain to negotiate."""
+        self.attempt(services.agreement_leave, agreement=self.agreement, user=self.people["carol"])
+
+    @precondition(lambda self: self.known("carol is out", lambda: not self.is_party("carol")))
+    @rule(who=st.sampled_from(["alice", "bob"]))
+    def carol_comes_back(self, who: str) -> None:
+        """carol accepts the invitation waiting for her, or a new one."""
+        carol = self.people["carol"]
+        invitation = self.invitations().filter(email__iexact=carol.email).first() or self.attempt(
+            services.invitation_create,
+            agreement=self.agreement,
+            inviter=self.people[who],
+            email=carol.email,
+        )
+        if isinstance(invitation, Invitation):
+            token = services.invitation_token(invitation)
+            self.attempt(services.invitation_accept, token=token, user=carol)
+
     # Invariants ----------------------------------------------------------------------------
+
+    @invariant()
+    def the_stored_facts_are_what_the_rules_work_out_afresh(self) -> None:
+        """What the last change stored (`services.settle`) is what the rules derive now: who
+        waits on whom, and each need's state and whether its answers are hidden."""
+        loaded = load(self.agreement)
+        stored = Wait.objects.filter(agreement=self.agreement)
+        assert waits_of(stored) == waits_of(rules.waits(loaded, timezone.now()))
+        for need in loaded.needs:
+            stored_facts = (need.state, need.answers_hidden)
+            derived = (loaded.state_of(need), loaded.hidden(need))
+            assert stored_facts == derived, f"need {need.pk} stores {stored_facts}, not {derived}"
 
     @invariant()
     def every_need_on_the_table_has_the_state_its_latest_answers_give(self) -> None:
@@ -324,6 +398,28 @@ def addressees_of(needs: QuerySet[Need]) -> dict[int, set[int]]:
     return found
 
 
+# A known fault, pinned by the two xfail tests at the end: a comment, or an edit that keeps
+# a need's words, moves the need's `changed_at` without settling, and `rules.waits` dates a
+# signature wait from the latest `changed_at`. Until it is fixed the machine leaves that one
+# date out; set this to False when those tests pass.
+SIGNATURE_SINCE_DRIFTS = True
+
+
+def waits_of(waits: Iterable[Wait]) -> Counter[tuple[Any, ...]]:
+    """Wait rows as what they say, counted: a row stored twice shows."""
+    return Counter(
+        (
+            w.user_id,
+            w.email,
+            w.reason,
+            w.subject,
+            None if SIGNATURE_SINCE_DRIFTS and w.reason == Wait.Reason.SIGNATURE else w.since,
+            w.until,
+        )
+        for w in waits
+    )
+
+
 def content_of(version: Version) -> object:
     """What a version says: its needs (not private drafts, which move on), answers, comments
     and signatures."""
@@ -344,17 +440,27 @@ def content_of(version: Version) -> object:
     )
 
 
+SETTINGS = settings(
+    max_examples=25,
+    stateful_step_count=30,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+
 def test_random_negotiations_keep_the_rules(db: None) -> None:
-    run_state_machine_as_test(
-        Negotiation,
-        settings=settings(
-            max_examples=25,
-            stateful_step_count=30,
-            deadline=None,
-            database=None,
-            suppress_health_check=[HealthCheck.too_slow],
-        ),
-    )
+    run_state_machine_as_test(Negotiation, settings=SETTINGS)
+
+
+class IndependentNegotiation(Negotiation):
+    """The same, in an agreement whose answers stay hidden until everyone answered."""
+
+    independently = True
+
+
+def test_random_independent_negotiations_keep_the_rules(db: None) -> None:
+    run_state_machine_as_test(IndependentNegotiation, settings=SETTINGS)
 
 
 def test_the_machine_starts_from_a_clean_database(db: None) -> None:
@@ -364,3 +470,55 @@ def test_the_machine_starts_from_a_clean_database(db: None) -> None:
     machine.teardown()
     assert not Agreement.objects.exists()
     assert not User.objects.exists()
+
+
+MONDAY = datetime.datetime(2026, 3, 2, 9, tzinfo=datetime.UTC)
+HOUR = datetime.timedelta(hours=1)
+SINCE_DRIFTS = (
+    "the stored signature waits keep the date of the last settled change, while rules.waits "
+    "dates them from the latest Need.changed_at, which this change moved without settling"
+)
+
+
+def ready_to_sign(agreement: Agreement, version: Version, alice: User, bob: User) -> Need:
+    """alice put a need down for bob at nine, and he accepted it at ten: alice, bob and carol
+    owe a signature since ten."""
+    need = put_down(version, alice, to=[bob], now=MONDAY)
+    services.need_respond(need=need, party=bob, answer="accept", now=MONDAY + HOUR)
+    stored = Wait.objects.filter(agreement=agreement)
+    assert signature_waits(stored) == signature_waits(rules.waits(load(agreement), MONDAY + HOUR))
+    return need
+
+
+def signature_waits(waits: Iterable[Wait]) -> list[tuple[int | None, datetime.datetime]]:
+    return sorted((w.user_id, w.since) for w in waits if w.reason == Wait.Reason.SIGNATURE)
+
+
+@pytest.mark.xfail(strict=True, reason=f"A comment: {SINCE_DRIFTS}")
+def test_a_comment_leaves_the_stored_waits_as_the_rules_work_them_out(
+    agreement: Agreement, version: Version, alice: User, bob: User, carol: User
+) -> None:
+    need = ready_to_sign(agreement, version, alice, bob)
+
+    services.need_comment(need=need, author=carol, body="Why Sundays?", now=MONDAY + 2 * HOUR)
+
+    stored = signature_waits(Wait.objects.filter(agreement=agreement))
+    assert stored == signature_waits(rules.waits(load(agreement), MONDAY + 2 * HOUR))
+
+
+@pytest.mark.xfail(strict=True, reason=f"An edit that keeps the words: {SINCE_DRIFTS}")
+def test_an_edit_that_keeps_the_words_leaves_the_stored_waits_as_the_rules_work_them_out(
+    agreement: Agreement, version: Version, alice: User, bob: User
+) -> None:
+    need = ready_to_sign(agreement, version, alice, bob)
+
+    services.need_edit(
+        need=need,
+        actor=alice,
+        statement=need.statement,
+        category="reliability",
+        now=MONDAY + 2 * HOUR,
+    )
+
+    stored = signature_waits(Wait.objects.filter(agreement=agreement))
+    assert stored == signature_waits(rules.waits(load(agreement), MONDAY + 2 * HOUR))
