@@ -41,8 +41,8 @@ def waiting_count(user: User, now: datetime.datetime | None = None) -> int:
     return waits_on(user, now).count()
 
 
-def _subjects(user: User, reason: Wait.Reason) -> "QuerySet[Wait]":
-    return waits_on(user).filter(reason=reason).values("subject")
+def _subjects(user: User, reason: Wait.Reason) -> "QuerySet[Wait, int]":
+    return waits_on(user).filter(reason=reason).values_list("subject", flat=True)
 
 
 def needs_to_answer(user: User) -> "list[Need]":

@@ -26,7 +26,7 @@ from agreements.models import (
     Version,
     needs_hidden_from,
 )
-from agreements.rules import latest_answers, ready_to_sign, yet_to_answer
+from agreements.rules import is_pending, latest_answers, ready_to_sign, yet_to_answer
 
 HISTORY_LENGTH = 30
 
@@ -275,7 +275,7 @@ def build(
         .order_by("joined_at", "pk")  # in the order they joined, whoever visited last
     )
     active = [p for p in everyone if p.left_at is None]
-    parties = [p for p in active if p.role == Participant.Role.PARTY]
+    parties = [p for p in active if p.is_party]
     facilitators = [p for p in active if p.is_facilitator and p.may_read]
     waiting = [p for p in active if p.is_waiting]
     party_ids = {p.user_id for p in parties}
@@ -391,7 +391,10 @@ def build(
         signed_by = [s.party for s in signatures]
         versions = list(agreement.versions.order_by("number"))
         is_current = versions[-1].pk == version.pk
-        invitations = [i for i in agreement.invitations.order_by("-created_at") if i.is_pending()]
+        now = timezone.now()
+        invitations = [
+            i for i in agreement.invitations.order_by("-created_at") if is_pending(i, everyone, now)
+        ]
         _name(invitations, "invited_by", users)
         requests = _facilitator_requests(waiting, parties) if participant.is_party else []
     return VersionView(

@@ -164,7 +164,17 @@ def waits(loaded: Loaded, now: datetime.datetime) -> list[Wait]:
     ]
     to_sign = loaded.to_sign
     if to_sign:
-        since = max(need.changed_at for need in loaded.needs if need.is_live)
+        # Ready since the last need was put down or answered: a comment, or an edit that
+        # keeps the words, changes nothing anyone owes.
+        since = max(
+            moment
+            for need in loaded.needs
+            if need.is_live
+            for moment in [
+                need.put_down_at or need.created_at,
+                *(r.created_at for r in loaded.answers.get(need.pk, {}).values()),
+            ]
+        )
         found += [
             Wait(
                 agreement=agreement,

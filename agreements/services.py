@@ -97,10 +97,13 @@ def settle(agreement: Agreement, *, now: datetime.datetime) -> None:
     whether its answers are hidden, and who waits on whom (`models.Wait`). Runs inside every
     change, under the lock of the agreement's latest version, so that the changes to one
     agreement settle one after the other."""
-    version = (
-        Version.objects.select_for_update().filter(agreement=agreement).order_by("-number").first()
-    )
+    versions = Version.objects.select_for_update(no_key=True).filter(agreement=agreement)
+    version = versions.order_by("-number").first()
     assert version is not None, "every agreement has a first version"
+    if versions.filter(number__gt=version.number).exists():
+        # Opened while this waited for the lock (renegotiated): settle on that one.
+        version = versions.order_by("-number").first()
+        assert version is not None
     loaded = load(agreement, version)
     if version.is_open:  # a closed version's needs never change
         for need in loaded.needs:
@@ -361,8 +364,12 @@ def invitation_check_invitee(*, invitation: Invitation, user: User) -> None:
 def _lock_agreement(agreement: Agreement) -> None:
     """Hold the agreement's row until this transaction ends, so rules about who is in it (an
     invitation and its double submit) run one after the other. (SQLite has no row locks; there
-    each transaction takes the one write lock as it begins: config/settings.py.)"""
-    list(Agreement.objects.select_for_update().filter(pk=agreement.pk).values_list("pk"))
+    each transaction takes the one write lock as it begins: config/settings.py.)
+
+    A "no key" lock: a change elsewhere in the agreement still records its event (a row that
+    points at the agreement) meanwhile. A full lock would make it wait here while holding its
+    version, which `settle` then waits for: a deadlock."""
+    list(Agreement.objects.select_for_update(no_key=True).filter(pk=agreement.pk).values_list("pk"))
 
 
 def invitation_token(invitation: Invitation) -> str:

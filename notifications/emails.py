@@ -82,7 +82,7 @@ def item_for(reminder: Reminder, *, quote: bool) -> Item:
     if reason == Reason.RESPOND_BY:
         version = Version.objects.get(pk=reminder.subject)
         count = Wait.objects.filter(
-            agreement_id=version.agreement_id, user_id=reminder.user_id, reason=Wait.Reason.ANSWER
+            agreement_id=version.agreement_id, user=reminder.user, reason=Wait.Reason.ANSWER
         ).count()
         return Item(
             ngettext(

@@ -9,7 +9,6 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import pytest
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -398,13 +397,6 @@ def addressees_of(needs: QuerySet[Need]) -> dict[int, set[int]]:
     return found
 
 
-# A known fault, pinned by the two xfail tests at the end: a comment, or an edit that keeps
-# a need's words, moves the need's `changed_at` without settling, and `rules.waits` dates a
-# signature wait from the latest `changed_at`. Until it is fixed the machine leaves that one
-# date out; set this to False when those tests pass.
-SIGNATURE_SINCE_DRIFTS = True
-
-
 def waits_of(waits: Iterable[Wait]) -> Counter[tuple[Any, ...]]:
     """Wait rows as what they say, counted: a row stored twice shows."""
     return Counter(
@@ -413,7 +405,7 @@ def waits_of(waits: Iterable[Wait]) -> Counter[tuple[Any, ...]]:
             w.email,
             w.reason,
             w.subject,
-            None if SIGNATURE_SINCE_DRIFTS and w.reason == Wait.Reason.SIGNATURE else w.since,
+            w.since,
             w.until,
         )
         for w in waits
@@ -474,10 +466,6 @@ def test_the_machine_starts_from_a_clean_database(db: None) -> None:
 
 MONDAY = datetime.datetime(2026, 3, 2, 9, tzinfo=datetime.UTC)
 HOUR = datetime.timedelta(hours=1)
-SINCE_DRIFTS = (
-    "the stored signature waits keep the date of the last settled change, while rules.waits "
-    "dates them from the latest Need.changed_at, which this change moved without settling"
-)
 
 
 def ready_to_sign(agreement: Agreement, version: Version, alice: User, bob: User) -> Need:
@@ -494,7 +482,6 @@ def signature_waits(waits: Iterable[Wait]) -> list[tuple[int | None, datetime.da
     return sorted((w.user_id, w.since) for w in waits if w.reason == Wait.Reason.SIGNATURE)
 
 
-@pytest.mark.xfail(strict=True, reason=f"A comment: {SINCE_DRIFTS}")
 def test_a_comment_leaves_the_stored_waits_as_the_rules_work_them_out(
     agreement: Agreement, version: Version, alice: User, bob: User, carol: User
 ) -> None:
@@ -506,7 +493,6 @@ def test_a_comment_leaves_the_stored_waits_as_the_rules_work_them_out(
     assert stored == signature_waits(rules.waits(load(agreement), MONDAY + 2 * HOUR))
 
 
-@pytest.mark.xfail(strict=True, reason=f"An edit that keeps the words: {SINCE_DRIFTS}")
 def test_an_edit_that_keeps_the_words_leaves_the_stored_waits_as_the_rules_work_them_out(
     agreement: Agreement, version: Version, alice: User, bob: User
 ) -> None:
