@@ -3,8 +3,12 @@
 from typing import Any
 
 from django.contrib import admin
+from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
+from agreements import services
 from agreements.models import (
     Agreement,
     Comment,
@@ -43,8 +47,14 @@ class AgreementAdmin(admin.ModelAdmin[Agreement]):
     list_display = ("title", "kind", "public_id", "created_at")
     list_filter = ("kind",)
     search_fields = ("title", "public_id", "participants__user__email")
-    readonly_fields = ("public_id", "created_at")
+    # Whether answers are hidden was promised to everyone when they answered: it stays.
+    readonly_fields = ("public_id", "created_at", "answer_independently")
     inlines = (ParticipantInline,)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # Who is in it may have changed: what waits on whom follows (`services.settle`).
+        services.settle(form.instance, now=timezone.now())
 
 
 @admin.register(Invitation)
@@ -53,6 +63,21 @@ class InvitationAdmin(admin.ModelAdmin[Invitation]):
     search_fields = ("email", "agreement__title")
     readonly_fields = ("nonce", "accepted_by")
     raw_id_fields = ("agreement", "invited_by")
+
+    def save_model(self, request: HttpRequest, obj: Invitation, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        services.settle(obj.agreement, now=timezone.now())
+
+    def delete_model(self, request: HttpRequest, obj: Invitation) -> None:
+        super().delete_model(request, obj)
+        services.settle(obj.agreement, now=timezone.now())
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Invitation]) -> None:
+        agreements = {invitation.agreement for invitation in queryset.select_related("agreement")}
+        with transaction.atomic():
+            super().delete_queryset(request, queryset)
+            for agreement in agreements:
+                services.settle(agreement, now=timezone.now())
 
 
 @admin.register(Version)

@@ -506,6 +506,18 @@ class Wait(models.Model):
             models.Index(fields=["user", "reason"]),
             models.Index(fields=["email", "reason"]),
         ]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["agreement", "reason", "subject", "user"],
+                condition=Q(user__isnull=False),
+                name="one_wait_per_person",
+            ),
+            models.UniqueConstraint(
+                fields=["agreement", "reason", "subject", "email"],
+                condition=Q(user__isnull=True),
+                name="one_wait_per_address",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.agreement} waits on {self.user or self.email} for {self.reason}"

@@ -26,7 +26,7 @@ from agreements.models import (
     Version,
     needs_hidden_from,
 )
-from agreements.rules import is_pending, latest_answers, ready_to_sign, yet_to_answer
+from agreements.rules import is_pending, latest_answers, ready_to_sign
 
 HISTORY_LENGTH = 30
 
@@ -44,7 +44,6 @@ class NeedView:
     answers: list[Answer]
     comments: list[Comment]
     seen_by: list[User]
-    waiting_on: list[User]
     mine: Response | None
     is_new: bool
     hidden: bool
@@ -447,7 +446,6 @@ def _need_view(
             a if a.party.pk == viewer.pk else Answer(party=a.party, response=None, hidden=True)
             for a in answers
         ]
-    by_id = {u.pk: u for u in addressees}
     seen_since = need.put_down_at or need.created_at
     seen_by = [
         p.user
@@ -462,7 +460,6 @@ def _need_view(
         answers=answers,
         comments=comments,
         seen_by=seen_by,
-        waiting_on=[by_id[pk] for pk in yet_to_answer(by_id, latest)],
         mine=latest.get(viewer.pk),
         is_new=bool(
             previous_visit

@@ -143,6 +143,9 @@ class Loaded:
             return set()
         return self.parties - self.signed
 
+    def need(self, need_id: int) -> Need | None:
+        return self._by_id.get(need_id)
+
     @cached_property
     def _by_id(self) -> dict[int, Need]:
         return {need.pk: need for need in self.needs}

@@ -1,8 +1,11 @@
-"""The negotiation rules. Each function is one transaction and records what happened as an Event.
+"""Every change to an agreement. Each function is one transaction, records what happened as an
+Event, and then settles the agreement: what the rules (agreements/rules.py) derive from it is
+stored (`settle`).
 
 Functions take keyword arguments, never a request, and raise NegotiationError with a message
-meant for the person who tried. Every change to a version first locks that version's row, so two
-people acting at the same moment are applied one after the other (PostgreSQL row locks).
+meant for the person who tried. Changes to one agreement are applied one after the other
+(PostgreSQL row locks), always in the same order: an invitation, then the agreement's latest
+version, then a need or a person's place in it.
 """
 
 import datetime
@@ -82,7 +85,9 @@ def _record(
         created_at=now,
     )
     if kind != Event.Kind.COMMENTED:  # a comment changes what nobody owes anybody
-        settle(agreement, now=now)
+        loaded = settle(agreement, now=now)
+        if need is not None and (settled := loaded.need(need.pk)) is not None:
+            need.state, need.answers_hidden = settled.state, settled.answers_hidden
         planning.plan_agreement(agreement, now=now)
     # Robust: the change is committed whatever happens to the live channel.
     transaction.on_commit(
@@ -92,18 +97,27 @@ def _record(
     return event
 
 
-def settle(agreement: Agreement, *, now: datetime.datetime) -> None:
+def _lock_latest_version(agreement_id: int) -> Version:
+    """Hold the agreement's latest version until this transaction ends: what `settle` works
+    under. A rule that locks people's rows too (leaving, facilitators) takes this first, so
+    that every change to one agreement takes its locks in the same order. A "no key" lock: rows
+    that point at the version may still be added meanwhile."""
+    versions = Version.objects.select_for_update(no_key=True).filter(agreement_id=agreement_id)
+    version = versions.order_by("-number").first()
+    assert version is not None, "every agreement has a first version"
+    if versions.filter(number__gt=version.number).exists():
+        # Opened while this waited for the lock (renegotiated): that one is the latest.
+        version = versions.order_by("-number").first()
+        assert version is not None
+    return version
+
+
+def settle(agreement: Agreement, *, now: datetime.datetime) -> rules.Loaded:
     """Store what the rules derive from the agreement as it stands now: each need's state and
     whether its answers are hidden, and who waits on whom (`models.Wait`). Runs inside every
     change, under the lock of the agreement's latest version, so that the changes to one
     agreement settle one after the other."""
-    versions = Version.objects.select_for_update(no_key=True).filter(agreement=agreement)
-    version = versions.order_by("-number").first()
-    assert version is not None, "every agreement has a first version"
-    if versions.filter(number__gt=version.number).exists():
-        # Opened while this waited for the lock (renegotiated): settle on that one.
-        version = versions.order_by("-number").first()
-        assert version is not None
+    version = _lock_latest_version(agreement.pk)
     loaded = load(agreement, version)
     if version.is_open:  # a closed version's needs never change
         for need in loaded.needs:
@@ -127,6 +141,7 @@ def settle(agreement: Agreement, *, now: datetime.datetime) -> None:
         Wait.objects.bulk_update(changed, ["since", "until"])
     if fresh:
         Wait.objects.bulk_create(fresh.values())
+    return loaded
 
 
 def _party(agreement: Agreement, user: User) -> Participant:
@@ -198,21 +213,11 @@ def latest_answers(need: Need) -> dict[int, Response]:
     return rules.latest_answers(need.responses.order_by("created_at", "pk"), need.revision)
 
 
-def _refresh_state(need: Need, now: datetime.datetime) -> NeedState:
-    """Work out the need's state again after its answers or addressees changed (`settle` does
-    the same for every need after every change; this is for the rule that made the change)."""
-    latest = latest_answers(need)
-    addressees = set(need.addressees.values_list("pk", flat=True))
-    need.state = rules.decide(addressees, {party: r.answer for party, r in latest.items()})
-    need.answers_hidden = rules.answers_hidden(
-        independently=need.version.agreement.answer_independently,
-        status=need.status,
-        addressees=addressees,
-        answered=latest,
-    )
+def _touch(need: Need, now: datetime.datetime) -> None:
+    """The need's answers or addressees changed now; `settle`, after the change is recorded,
+    works out its state and whether its answers are hidden."""
     need.changed_at = now
-    need.save(update_fields=["state", "answers_hidden", "changed_at"])
-    return need.state
+    need.save(update_fields=["changed_at"])
 
 
 def _check_text(
@@ -279,6 +284,7 @@ def agreement_leave(
     your drafts are deleted, your open needs withdrawn, and you no longer owe anyone an answer.
     Leaving again (a second click while the first was on its way) changes nothing."""
     now = _now(now)
+    _lock_latest_version(agreement.pk)
     participant = (
         Participant.objects.select_for_update()
         .filter(agreement=agreement, user=user, left_at__isnull=True)
@@ -306,7 +312,7 @@ def agreement_leave(
         ):
             need.addressees.remove(user)
             if need.addressees.exists():
-                _refresh_state(need, now)
+                _touch(need, now)
             else:
                 _take_off_table(need, Need.Status.WITHDRAWN, now)
         _unsign(version)
@@ -554,7 +560,9 @@ def invitations_forget(
         to_them |= Q(email__iexact=address)
     forgotten = forgotten_address(user)
     invitations = Invitation.objects.select_for_update().select_related("agreement")
+    touched: dict[int, Agreement] = {}
     for invitation in invitations.filter(to_them | Q(invited_by=user)).order_by("pk"):
+        touched[invitation.agreement_id] = invitation.agreement
         pending = invitation.is_pending(now)
         if invitation.email.lower() in theirs:
             invitation.email = forgotten
@@ -570,6 +578,26 @@ def invitations_forget(
                 now=now,
                 email=invitation.email,
             )
+    for agreement in touched.values():
+        # Also where nothing was withdrawn: no wait keeps an address of theirs either.
+        settle(agreement, now=now)
+
+
+@transaction.atomic
+def address_changed(
+    *, user: User, addresses: Iterable[str], now: datetime.datetime | None = None
+) -> None:
+    """Someone's address changed (`addresses`: the old one and the new): whether an invitation
+    waits on them, or went to someone who is already inside, follows it."""
+    now = _now(now)
+    ids = set(Participant.objects.active().filter(user=user).values_list("agreement_id", flat=True))
+    for address in {a.lower() for a in addresses if a}:
+        pending = Invitation.objects.filter(
+            email__iexact=address, accepted_at=None, revoked_at=None
+        )
+        ids |= set(pending.values_list("agreement_id", flat=True))
+    for agreement in Agreement.objects.filter(pk__in=ids).order_by("pk"):
+        settle(agreement, now=now)
 
 
 @transaction.atomic
@@ -583,6 +611,7 @@ def invitation_accept(
     invitation_from_token(token, now=now)  # re-checked under the lock: single use holds
     invitation_check_invitee(invitation=invitation, user=user)
     agreement = invitation.agreement
+    _lock_latest_version(agreement.pk)
     participant, created = Participant.objects.select_for_update().get_or_create(
         agreement=agreement, user=user, defaults={"role": invitation.role, "joined_at": now}
     )
@@ -664,6 +693,7 @@ def facilitators_of(agreement: Agreement) -> list[User]:
 
 
 def _lock_facilitator(facilitator: Participant, party: User) -> Participant:
+    _lock_latest_version(facilitator.agreement_id)
     locked = (
         Participant.objects.select_for_update()
         .select_related("agreement", "user")
@@ -795,7 +825,7 @@ def need_edit(
         answered = sorted(latest_answers(need))
         need.revision += 1
         need.save()
-        _refresh_state(need, now)
+        _touch(need, now)
         _version_changed(
             Event.Kind.REWORDED,
             actor=actor,
@@ -972,7 +1002,7 @@ def need_respond(
         counter=counter,
         created_at=now,
     )
-    _refresh_state(need, now)
+    _touch(need, now)
     _version_changed(
         _EVENT_FOR_ANSWER[Response.Answer(answer)],
         version=version,
@@ -1022,7 +1052,7 @@ def need_reopen(*, need: Need, actor: User, now: datetime.datetime | None = None
         raise NegotiationError(_("This need is already open."))
     need.revision += 1
     need.save(update_fields=["revision"])
-    _refresh_state(need, now)
+    _touch(need, now)
     _version_changed(
         Event.Kind.REOPENED,
         version=version,

@@ -45,7 +45,9 @@ def account_delete(*, user: User, now: datetime.datetime | None = None) -> None:
     notes and "let's talk about this" marks.
     """
     now = now or timezone.now()
-    user = User.objects.select_for_update().get(pk=user.pk)
+    # A "no key" lock: another change in one of their agreements may still store rows that
+    # point at them (who waits on whom) while this waits for that agreement.
+    user = User.objects.select_for_update(no_key=True).get(pk=user.pk)
     # Leaving each agreement withdraws their open needs and releases the others from
     # answering them, exactly as leaving by hand does.
     for participant in Participant.objects.active().filter(user=user).select_related("agreement"):

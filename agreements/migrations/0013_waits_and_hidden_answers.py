@@ -71,16 +71,26 @@ def fill(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
 
 
 def settle_all() -> None:
-    """The models as this release has them: on a database with agreements, this runs when the
-    release that brings it is installed."""
+    """Settle every agreement with the code and models of the release installed. Upgrading
+    past a later migration that changed those models, they no longer match this point of the
+    schema: then this step says so and leaves the waits to `manage.py settle_agreements`, run
+    once the migrations are done."""
+    from django.db import DatabaseError, transaction
     from django.utils import timezone
 
     from agreements.models import Agreement
     from agreements.services import settle
 
     now = timezone.now()
-    for agreement in Agreement.objects.order_by("pk"):
-        settle(agreement, now=now)
+    try:
+        with transaction.atomic():
+            for agreement in Agreement.objects.order_by("pk"):
+                settle(agreement, now=now)
+    except DatabaseError:
+        print(
+            "\n  Who waits on whom is not filled in yet: run `python manage.py settle_agreements`"
+            " once the migrations are done."
+        )
 
 
 class Migration(migrations.Migration):
@@ -106,6 +116,10 @@ class Migration(migrations.Migration):
             ],
             options={
                 'indexes': [models.Index(fields=['user', 'reason'], name='agreements__user_id_12b927_idx'), models.Index(fields=['email', 'reason'], name='agreements__email_f0984b_idx')],
+                'constraints': [
+                    models.UniqueConstraint(condition=models.Q(('user__isnull', False)), fields=('agreement', 'reason', 'subject', 'user'), name='one_wait_per_person'),
+                    models.UniqueConstraint(condition=models.Q(('user__isnull', True)), fields=('agreement', 'reason', 'subject', 'email'), name='one_wait_per_address'),
+                ],
             },
         ),
         *keep_sqlite_record(

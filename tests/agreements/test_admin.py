@@ -4,7 +4,8 @@ from django.urls import reverse
 
 from accounts.models import User
 from agreements import services
-from agreements.models import Response
+from agreements.dashboard import waiting_count
+from agreements.models import Invitation, Response
 
 
 @pytest.fixture
@@ -44,3 +45,30 @@ def test_people_who_are_not_staff_are_sent_to_log_in(client: Client, alice: User
     client.force_login(alice)
     response = client.get(reverse("admin:agreements_event_changelist"))
     assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_an_invitation_deleted_in_the_admin_waits_on_nobody_any_more(
+    client: Client, operator: User, alice: User, bob: User
+) -> None:
+    agreement = services.agreement_create(creator=alice, title="Ours")
+    invitation = services.invitation_create(agreement=agreement, inviter=alice, email=bob.email)
+    assert waiting_count(bob) == 1
+    client.force_login(operator)
+
+    client.post(
+        reverse("admin:agreements_invitation_delete", args=[invitation.pk]), {"post": "yes"}
+    )
+
+    assert not Invitation.objects.exists()
+    assert waiting_count(bob) == 0
+
+
+@pytest.mark.django_db
+def test_the_admin_cannot_change_whether_answers_are_hidden(
+    client: Client, operator: User, alice: User
+) -> None:
+    agreement = services.agreement_create(creator=alice, title="Ours")
+    client.force_login(operator)
+    page = client.get(reverse("admin:agreements_agreement_change", args=[agreement.pk]))
+    assert b'name="answer_independently"' not in page.content

@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 import pytest
 from allauth.account.models import EmailAddress
+from allauth.account.signals import email_changed
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -14,7 +15,8 @@ from django.utils import timezone
 from accounts.adapter import INVITATION_SESSION_KEY
 from accounts.models import User
 from agreements import services
-from agreements.models import Agreement, Invitation, Participant
+from agreements.dashboard import waiting_count
+from agreements.models import Agreement, Invitation, Participant, Wait
 from tests.accounts.factories import PASSWORD
 from tests.agreements.helpers import (
     assert_full_page,
@@ -344,3 +346,22 @@ def test_the_title_is_escaped(client: Client, alice: User, carol: User) -> None:
     page = html(client.get(reverse("agreements:invitation", args=[token])))
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_an_invitation_to_an_address_someone_inside_takes_on_waits_on_nobody(
+    alice: User, bob: User
+) -> None:
+    agreement = start(alice, bob)
+    services.invitation_create(agreement=agreement, inviter=alice, email="bob.new@example.com")
+    assert Wait.objects.filter(reason=Wait.Reason.INVITATION).count() == 1
+    old = EmailAddress.objects.get_or_create(user=bob, email=bob.email)[0]
+    new = EmailAddress.objects.create(user=bob, email="bob.new@example.com", verified=True)
+    bob.email = new.email
+    bob.save(update_fields=["email"])
+
+    email_changed.send(
+        sender=EmailAddress, request=None, user=bob, from_email_address=old, to_email_address=new
+    )
+
+    assert not Wait.objects.filter(reason=Wait.Reason.INVITATION).exists()
+    assert waiting_count(bob) == 0
