@@ -9,6 +9,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement, Need, NeedState, Version
+from agreements.rules import is_hidden_answer
 
 
 class Change(StrEnum):
@@ -83,11 +84,12 @@ def _on_the_table(agreement: Agreement, version: Version) -> list[Need]:
         return needs
     # Answers still hidden on the agreement page stay hidden here: the decision shows as open,
     # and counter-proposals (answers too) do not show at all.
-    for need in needs:
+    by_id = {need.pk: need for need in needs}
+    shown = [need for need in needs if not is_hidden_answer(by_id.get(need.answers_id or 0))]
+    for need in shown:
         if need.answers_hidden:
             need.state = NeedState.OPEN
-    hidden = {need.pk for need in needs if need.answers_hidden}
-    return [need for need in needs if need.answers_id not in hidden]
+    return shown
 
 
 def compare(agreement: Agreement, base: Version, other: Version) -> list[Row]:

@@ -347,10 +347,10 @@ def _names_a_secret(event_kind: str, need_id: int) -> bool:
     (an answer too) exists while it is hidden from all but its author."""
     from django.db.models import Q
 
-    from agreements.models import Need
+    from agreements.models import Need, hidden_answers
     from agreements.negotiation import ANSWER_EVENTS
 
-    secret = Q(answers__answers_hidden=True)
+    secret = hidden_answers()
     if event_kind in ANSWER_EVENTS:
         secret |= Q(answers_hidden=True)
     return Need.objects.filter(secret, pk=need_id).exists()

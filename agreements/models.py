@@ -327,24 +327,15 @@ class Need(models.Model):
         return self.status == self.Status.PUT_DOWN
 
 
+def hidden_answers() -> Q:
+    """Counter-proposals that are answers still hidden (`rules.is_hidden_answer`), as a
+    condition on needs."""
+    return Q(answers__answers_hidden=True)
+
+
 def needs_hidden_from(user_id: int) -> Q:
-    """Needs a person may not see at all: someone else's draft, and someone else's
-    counter-proposal while the answers to the need it answers are hidden (a counter-proposal
-    is an answer). Every way to one need asks this, through `may_see`."""
-    return ~Q(author_id=user_id) & (Q(status=Need.Status.DRAFT) | Q(answers__answers_hidden=True))
-
-
-def may_see(need: Need, user_id: int) -> bool:
-    """Whether `needs_hidden_from` leaves this need to the person. Their own needs and needs that
-    answer nothing are decided from the row; only someone else's counter-proposal asks the
-    database whether the answers it belongs to are still hidden."""
-    if need.author_id == user_id:
-        return True
-    if need.is_draft:
-        return False
-    if need.answers_id is None:
-        return True
-    return not Need.objects.filter(needs_hidden_from(user_id), pk=need.pk).exists()
+    """`rules.may_see` as a condition on needs: what a person may not see at all."""
+    return ~Q(author_id=user_id) & (Q(status=Need.Status.DRAFT) | hidden_answers())
 
 
 class Response(models.Model):

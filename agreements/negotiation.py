@@ -26,7 +26,7 @@ from agreements.models import (
     Version,
     needs_hidden_from,
 )
-from agreements.rules import is_pending, latest_answers, ready_to_sign
+from agreements.rules import is_pending, latest_answers, may_see, ready_to_sign
 
 HISTORY_LENGTH = 30
 
@@ -325,12 +325,12 @@ def build(
         for need in needs
     ]
     hidden_needs = {view.need.pk for view in views if view.hidden}
-    # A counter-proposal is an answer: while the answers to its need are hidden, so is it
-    # (from everyone but the person who made it).
+    every = {view.need.pk: view.need for view in views}
     hidden_counters = {
         view.need.pk
         for view in views
-        if view.need.answers_id in hidden_needs and view.need.author_id != viewer.pk
+        if view.need.answers_id
+        and not may_see(view.need, every.get(view.need.answers_id), viewer.pk)
     }
     views = [view for view in views if view.need.pk not in hidden_counters]
     by_id = {view.need.pk: view.need for view in views}

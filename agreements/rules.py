@@ -2,9 +2,10 @@
 
 They never query and never write. `agreements.loader.load` reads what they need of one agreement
 (`Loaded`); `agreements.services.settle` stores what they derive after every change (each need's
-state and whether its answers are hidden, and who waits on whom, `models.Wait`); every reader (the
-page, the cards, the dashboard, the navigation count, the reminders, the exports) reads those
-stored facts or asks these functions.
+state and whether its answers are hidden, and who waits on whom, `models.Wait`). The dashboard,
+the navigation count and the reminders read `Wait`; the page, the cards, compare, the exports and
+the live updates read the stored state and hidden answers and ask these functions for the rest
+(who may see a need, whether a version can be signed).
 """
 
 import datetime
@@ -58,6 +59,22 @@ def answers_hidden(
     return (
         independently and status in Need.HIDES_ANSWERS and bool(yet_to_answer(addressees, answered))
     )
+
+
+def is_hidden_answer(answered: Need | None) -> bool:
+    """A counter-proposal is an answer: while the answers to the need it answers (`answered`)
+    are hidden, so is it."""
+    return answered is not None and answered.answers_hidden
+
+
+def may_see(need: Need, answered: Need | None, viewer_id: int) -> bool:
+    """Whether a person may see a need (`answered`: the need it answers, if any): their own
+    always; nobody else's draft, nor someone else's counter-proposal that is a hidden answer.
+    Every way to one need asks this (`views.access.need_for`); lists ask its twin,
+    `models.needs_hidden_from`."""
+    if need.author_id == viewer_id:
+        return True
+    return not need.is_draft and not is_hidden_answer(answered)
 
 
 def latest_answers(responses: Iterable[Response], revision: int) -> dict[int, Response]:

@@ -959,7 +959,7 @@ def need_respond(
         raise NegotiationError(_("This need is no longer on the table."))
     if not need.addressees.filter(pk=party.pk).exists():
         raise NegotiationError(_("This need is not addressed to you, so you cannot answer it."))
-    if need.answers_id and Need.objects.filter(pk=need.answers_id, answers_hidden=True).exists():
+    if rules.is_hidden_answer(need.answers):
         # A counter-proposal is an answer: hidden, like the others, until everyone answered.
         raise NegotiationError(_("This need is not on the table yet."))
     _party(version.agreement, party)

@@ -3,7 +3,8 @@
 from django.http import Http404
 
 from accounts.http import AuthenticatedHttpRequest
-from agreements.models import Need, Participant, may_see
+from agreements.models import Need, Participant
+from agreements.rules import may_see
 
 
 def place_for(request: AuthenticatedHttpRequest, public_id: str) -> Participant:
@@ -38,16 +39,16 @@ def party_for(request: AuthenticatedHttpRequest, public_id: str) -> Participant:
 
 
 def need_for(participant: Participant, need_id: int) -> Need:
-    """A need of this agreement that the person may see (`models.may_see`): never someone
+    """A need of this agreement that the person may see (`rules.may_see`): never someone
     else's draft, nor a counter-proposal hidden from them. Every URL of one need comes through
     here, and a need the person may not see answers exactly as a need that does not exist."""
     if not 0 < need_id < 2**63:  # no such row, and not a number every database can take
         raise Http404
     need = (
-        Need.objects.select_related("version")
+        Need.objects.select_related("version", "answers")
         .filter(pk=need_id, version__agreement_id=participant.agreement_id)
         .first()
     )
-    if need is None or not may_see(need, participant.user_id):
+    if need is None or not may_see(need, need.answers, participant.user_id):
         raise Http404
     return need

@@ -3,8 +3,8 @@
 Every change made through Accord does this as it happens (`services.settle`): each need's state
 and whether its answers are hidden, and who waits on whom (`models.Wait`). Run this after rows
 were changed some other way, such as restoring a backup or correcting a row by hand, so that the
-dashboard, the navigation count and the reminders read what the rows now say. Running it again
-changes nothing.
+dashboard, the navigation count and the reminders read what the rows now say; the pending
+reminders are planned again from it. Running it again changes nothing.
 """
 
 from typing import Any
@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from agreements import services
 from agreements.models import Agreement
+from notifications import planning
 
 
 class Command(BaseCommand):
@@ -42,7 +43,10 @@ class Command(BaseCommand):
         settled = 0
         for agreement in agreements:
             with transaction.atomic():
-                services.settle(agreement, now=timezone.now())
+                now = timezone.now()
+                services.settle(agreement, now=now)
+                # The reminders follow what now waits on whom, as after any change.
+                planning.plan_agreement(agreement, now=now)
             settled += 1
         noun = "agreement" if settled == 1 else "agreements"
         self.stdout.write(f"Settled {settled} {noun}.")
