@@ -162,6 +162,12 @@ class FacilitatorConsent(models.Model):
         return f"{self.party} agreed to {self.facilitator}"
 
 
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def pending(self, now: datetime.datetime) -> "InvitationQuerySet":
+        """`Invitation.is_pending`, as a filter."""
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
+
+
 class Invitation(models.Model):
     """An emailed invitation; its link carries a signed token that works once and expires."""
 
@@ -187,6 +193,8 @@ class Invitation(models.Model):
         related_name="+",
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
 
     class Meta:
         ordering: ClassVar = ["-created_at"]

@@ -470,14 +470,7 @@ def invitation_create(
     email = email.strip()
     if Participant.objects.active().filter(agreement=agreement, user__email__iexact=email).exists():
         raise NegotiationError(_("%(email)s is already part of this agreement.") % {"email": email})
-    pending = Invitation.objects.filter(
-        agreement=agreement,
-        email__iexact=email,
-        accepted_at__isnull=True,
-        revoked_at__isnull=True,
-        expires_at__gt=now,
-    )
-    if pending.exists():
+    if Invitation.objects.pending(now).filter(agreement=agreement, email__iexact=email).exists():
         raise NegotiationError(
             _("%(email)s is already invited. You can resend the invitation instead.")
             % {"email": email}
