@@ -88,7 +88,7 @@ def _record(
         loaded = settle(agreement, now=now)
         if need is not None and (settled := loaded.need(need.pk)) is not None:
             need.state, need.answers_hidden = settled.state, settled.answers_hidden
-        planning.plan_agreement(agreement, now=now)
+        planning.plan_agreement(agreement, now=now, loaded=loaded)
     # Robust: the change is committed whatever happens to the live channel.
     transaction.on_commit(
         lambda: live.publish_event(agreement.pk, event.pk, kind, need.pk if need else None),
@@ -105,8 +105,9 @@ def _lock_latest_version(agreement_id: int) -> Version:
     versions = Version.objects.select_for_update(no_key=True).filter(agreement_id=agreement_id)
     version = versions.order_by("-number").first()
     assert version is not None, "every agreement has a first version"
-    if versions.filter(number__gt=version.number).exists():
-        # Opened while this waited for the lock (renegotiated): that one is the latest.
+    if not version.is_open and versions.filter(number__gt=version.number).exists():
+        # Renegotiated while this waited for the lock (only a sealed version is followed by
+        # another): the new one is the latest.
         version = versions.order_by("-number").first()
         assert version is not None
     return version

@@ -18,6 +18,7 @@ from agreements.models import (
     Wait,
 )
 from agreements.negotiation import current_version
+from agreements.rules import Loaded
 from notifications.models import Reason, Reminder
 
 DAY = datetime.timedelta(days=1)
@@ -78,15 +79,22 @@ def next_review(
     return review
 
 
-def wanted(agreement: Agreement, now: datetime.datetime) -> Wanted:
+def wanted(agreement: Agreement, now: datetime.datetime, loaded: Loaded | None = None) -> Wanted:
     """Every reminder the agreement's state calls for at `now`, due or not. Who waits on whom is
-    read from `Wait`, which the same change has just brought up to date (`services.settle`)."""
+    read from `Wait`, which the same change has just brought up to date (`services.settle`);
+    `loaded`, what that change loaded of the agreement, saves reading its parties and latest
+    version again."""
     result = Wanted()
-    parties = set(
-        Participant.objects.parties().filter(agreement=agreement).values_list("user_id", flat=True)
-    )
+    if loaded is not None:
+        parties, latest = loaded.parties, loaded.version
+    else:
+        parties = set(
+            Participant.objects.parties()
+            .filter(agreement=agreement)
+            .values_list("user_id", flat=True)
+        )
+        latest = current_version(agreement)
     waits = list(Wait.objects.filter(agreement=agreement))
-    latest = current_version(agreement)
     answering = set()
     for wait in waits:
         if wait.reason == Wait.Reason.ANSWER:
@@ -153,10 +161,12 @@ def _invitations(
             result.once.add((key, invitation.sent_at + INVITER_AFTER))
 
 
-def plan_agreement(agreement: Agreement, *, now: datetime.datetime) -> None:
+def plan_agreement(
+    agreement: Agreement, *, now: datetime.datetime, loaded: Loaded | None = None
+) -> None:
     """Bring the agreement's pending reminders in step with what it calls for: drop those that
     no longer hold, start those that are new. Reminders already handled stay as they were."""
-    want = wanted(agreement, now)
+    want = wanted(agreement, now, loaded)
     pending = list(Reminder.objects.pending().filter(agreement=agreement).order_by("pk"))
     stale = [reminder.pk for reminder in pending if not want.holds(reminder)]
     if stale:

@@ -6,16 +6,19 @@ commit, so people join directly rather than through an emailed invitation.
 """
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from accounts.models import User
-from agreements import services
-from agreements.models import Agreement, Event, Need, Response, Version
+from agreements import rules, services
+from agreements.loader import load
+from agreements.models import Agreement, Event, Need, Participant, Response, Version, Wait
 from agreements.rules import decide
+from agreements.services import NegotiationError
 from tests.agreements.factories import join_directly, open_version, put_down, reload
 from tests.conftest import require
 
@@ -155,3 +158,58 @@ def test_a_decline_while_the_author_rewords_is_applied_to_one_wording(
         assert stored_state_is_derived(need)
         reworded = agreement.events.get(kind=Event.Kind.REWORDED)
         assert reworded.data["answers_reset_for"] == reset_for
+
+
+def settled(agreement: Agreement) -> bool:
+    """Who waits on whom, as stored, is what the rules work out now."""
+
+    def keys(waits: Iterable[Wait]) -> list[tuple[object, ...]]:
+        return sorted((w.user_id, w.email, w.reason, w.subject) for w in waits)
+
+    fresh = rules.waits(load(agreement), timezone.now())
+    return keys(Wait.objects.filter(agreement=agreement)) == keys(fresh)
+
+
+def test_an_answer_and_an_invitation_at_once_both_land(alice: User, bob: User) -> None:
+    # One holds the version and records its event; the other holds the agreement and then
+    # settles under the version: neither may wait for the other in a circle.
+    for round_ in range(ROUNDS):
+        agreement = new_agreement(alice, bob)
+        need = put_down(open_version(agreement), alice, f"Round {round_}.")
+
+        raised = race(
+            partial(services.need_respond, need=need, party=bob, answer="accept"),
+            partial(
+                services.invitation_create,
+                agreement=agreement,
+                inviter=alice,
+                email=f"friend{round_}@example.com",
+            ),
+        )
+
+        assert raised == [None, None]
+        assert reload(need).state == "agreed"
+        assert agreement.invitations.count() == 1
+        assert settled(agreement)
+
+
+def test_a_party_leaving_while_another_agrees_to_a_facilitator(
+    alice: User, bob: User, carol: User
+) -> None:
+    # Leaving settles the facilitators (their places locked after the version); agreeing to
+    # one locks the version before the facilitator's place too, so they cannot deadlock.
+    for _ in range(ROUNDS):
+        agreement = new_agreement(alice, bob)
+        facilitator = Participant.objects.create(
+            agreement=agreement, user=carol, role=Participant.Role.FACILITATOR
+        )
+
+        raised = race(
+            partial(services.facilitator_consent, facilitator=facilitator, party=bob),
+            partial(services.agreement_leave, agreement=agreement, user=alice),
+        )
+
+        # Agreeing after alice left is still agreeing; nothing else may fail.
+        assert all(error is None or isinstance(error, NegotiationError) for error in raised)
+        assert not Participant.objects.parties().filter(agreement=agreement, user=alice).exists()
+        assert settled(agreement)
