@@ -153,7 +153,12 @@ def _party(agreement: Agreement, user: User) -> Participant:
 
 
 def _lock_open_version(version_id: int) -> Version:
-    version = Version.objects.select_for_update().select_related("agreement").get(pk=version_id)
+    # Only the version's row: the agreement's stays free for rows that point at it (events).
+    version = (
+        Version.objects.select_for_update(of=("self",))
+        .select_related("agreement")
+        .get(pk=version_id)
+    )
     if not version.is_open:
         raise NegotiationError(
             _("Version %(number)s is closed; it can no longer change.") % {"number": version.number}
@@ -492,7 +497,9 @@ def invitation_create(
 
 def _lock_pending_invitation(invitation_id: int, actor: User, now: datetime.datetime) -> Invitation:
     invitation = (
-        Invitation.objects.select_for_update().select_related("agreement").get(pk=invitation_id)
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("agreement")
+        .get(pk=invitation_id)
     )
     _party(invitation.agreement, actor)
     if invitation.accepted_at is not None:
@@ -553,7 +560,7 @@ def invitations_forget(
     for address in theirs:
         to_them |= Q(email__iexact=address)
     forgotten = forgotten_address(user)
-    invitations = Invitation.objects.select_for_update().select_related("agreement")
+    invitations = Invitation.objects.select_for_update(of=("self",)).select_related("agreement")
     touched: dict[int, Agreement] = {}
     for invitation in invitations.filter(to_them | Q(invited_by=user)).order_by("pk"):
         touched[invitation.agreement_id] = invitation.agreement
@@ -689,7 +696,7 @@ def facilitators_of(agreement: Agreement) -> list[User]:
 def _lock_facilitator(facilitator: Participant, party: User) -> Participant:
     _lock_latest_version(facilitator.agreement_id)
     locked = (
-        Participant.objects.select_for_update()
+        Participant.objects.select_for_update(of=("self",))
         .select_related("agreement", "user")
         .get(pk=facilitator.pk)
     )

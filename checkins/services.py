@@ -152,7 +152,11 @@ def check_in_submit(
     """Say of each commitment made to you whether it was kept: `ratings` maps (need id, keeper
     id) to (verdict, note), one entry for every commitment, no more."""
     now = now or timezone.now()
-    check_in = CheckIn.objects.select_for_update().select_related("version").get(pk=check_in.pk)
+    check_in = (
+        CheckIn.objects.select_for_update(of=("self",))
+        .select_related("version")
+        .get(pk=check_in.pk)
+    )
     _party(check_in.agreement, party)
     if now < check_in.opens_at:
         raise NegotiationError(_("This check-in has not opened yet."))

@@ -164,7 +164,7 @@ def settled(agreement: Agreement) -> bool:
     """Who waits on whom, as stored, is what the rules work out now."""
 
     def keys(waits: Iterable[Wait]) -> list[tuple[object, ...]]:
-        return sorted((w.user_id, w.email, w.reason, w.subject) for w in waits)
+        return sorted(((w.user_id, w.email, w.reason, w.subject) for w in waits), key=repr)
 
     fresh = rules.waits(load(agreement), timezone.now())
     return keys(Wait.objects.filter(agreement=agreement)) == keys(fresh)
