@@ -15,7 +15,8 @@ from tests.agreements.helpers import invite, start
 
 def settle(*public_ids: str) -> str:
     out = StringIO()
-    call_command("settle_agreements", *public_ids, stdout=out)
+    # "--" as a person would type it: a public id may begin with a dash.
+    call_command("settle_agreements", "--", *public_ids, stdout=out)
     return out.getvalue()
 
 
@@ -127,6 +128,17 @@ def test_it_settles_only_the_agreements_it_is_given(
     assert reload(need).state == NeedState.AGREED  # not named: left as it was
 
     assert settle() == "Settled 2 agreements.\n"
+    assert reload(need).state == NeedState.OPEN
+
+
+def test_an_id_that_begins_with_a_dash_is_an_id_not_an_option(
+    agreement: Agreement, need: Need
+) -> None:
+    Agreement.objects.filter(pk=agreement.pk).update(public_id="-BuGHRW41T6b")
+    Need.objects.filter(pk=need.pk).update(state=NeedState.AGREED)
+
+    assert settle("-BuGHRW41T6b") == "Settled 1 agreement.\n"
+
     assert reload(need).state == NeedState.OPEN
 
 

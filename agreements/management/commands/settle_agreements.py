@@ -5,6 +5,9 @@ and whether its answers are hidden, and who waits on whom (`models.Wait`). Run t
 were changed some other way, such as restoring a backup or correcting a row by hand, so that the
 dashboard, the navigation count and the reminders read what the rows now say; the pending
 reminders are planned again from it. Running it again changes nothing.
+
+Public ids may begin with a dash; put ``--`` before the ids so that they are not read as options:
+``manage.py settle_agreements -- -BuGHRW41T6b``.
 """
 
 from typing import Any
@@ -26,7 +29,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "public_ids", nargs="*", metavar="public_id", help="Only these agreements."
+            "public_ids", nargs="*", metavar="public_id", help='Only these agreements (put "--" before them if one begins with "-").'
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
