@@ -29,7 +29,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "public_ids", nargs="*", metavar="public_id", help='Only these agreements (put "--" before them if one begins with "-").'
+            "public_ids",
+            nargs="*",
+            metavar="public_id",
+            help='Only these agreements (put "--" before them if one begins with "-").',
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
