@@ -46,7 +46,8 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
-	$(VENV)/bin/bandit -c pyproject.toml -ll -q -r config accounts agreements notifications checkins records
+	$(VENV)/bin/lint-imports --no-logo --no-cache
+	$(VENV)/bin/bandit -c pyproject.toml -ll -q -r config accounts agreements live notifications checkins records
 
 # pytest's 5 says no test matched PYTEST_ARGS (a -k or -m that picks none): said, not failed.
 test: lint

@@ -173,20 +173,6 @@ class PrivateNoteForm(forms.Form):
     )
 
 
-class SessionForm(forms.Form):
-    since = forms.DateField(
-        label=_("What changed since"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-
-    def since_moment(self, default: datetime.date) -> datetime.datetime:
-        """The start of the chosen day (or of `default`) on the person's own clock."""
-        day = self.cleaned_data.get("since") if self.is_bound and self.is_valid() else None
-        return datetime.datetime.combine(
-            day or default, datetime.time.min, tzinfo=timezone.get_current_timezone()
-        )
-
-
 class RenegotiateForm(forms.Form):
     reason = LongTextField(
         label=_("Why reopen it?"),

@@ -161,5 +161,5 @@ def for_browser(request: AuthenticatedHttpRequest, html: str) -> str:
 def waiting_count_update(user: User) -> str:
     """The navigation count, to be swapped in out of band with a negotiation region. A change
     to an agreement has its pages refresh their region, so the region brings the count rather
-    than every page asking for it again (agreements/streams.py sends them no `waiting`)."""
+    than every page asking for it again (live/streams.py sends them no `waiting`)."""
     return render_to_string("agreements/_waiting_count_oob.html", {"count": waiting_count(user)})

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.text import ONE_LINE_MESSAGE, clean_long_text, header_line, is_one_line
-from agreements import live, rules
+from agreements import rules, signals
 from agreements.loader import load
 from agreements.models import (
     PRIVATE_NOTE_MAX,
@@ -47,7 +47,6 @@ from agreements.models import (
     Wait,
     new_nonce,
 )
-from notifications import planning
 
 INVITATION_LIFETIME = datetime.timedelta(days=14)
 INVITATION_SALT = "accord.invitation"
@@ -88,12 +87,7 @@ def _record(
         loaded = settle(agreement, now=now)
         if need is not None and (settled := loaded.need(need.pk)) is not None:
             need.state, need.answers_hidden = settled.state, settled.answers_hidden
-        planning.plan_agreement(agreement, now=now, loaded=loaded)
-    # Robust: the change is committed whatever happens to the live channel.
-    transaction.on_commit(
-        lambda: live.publish_event(agreement.pk, event.pk, kind, need.pk if need else None),
-        robust=True,
-    )
+    signals.recorded.send(Event, event=event, agreement=agreement)
     return event
 
 
@@ -113,11 +107,13 @@ def _lock_latest_version(agreement_id: int) -> Version:
     return version
 
 
-def settle(agreement: Agreement, *, now: datetime.datetime) -> rules.Loaded:
+def settle(agreement: Agreement, *, now: datetime.datetime, announce: bool = True) -> rules.Loaded:
     """Store what the rules derive from the agreement as it stands now: each need's state and
     whether its answers are hidden, and who waits on whom (`models.Wait`). Runs inside every
     change, under the lock of the agreement's latest version, so that the changes to one
-    agreement settle one after the other."""
+    agreement settle one after the other. Then `signals.settled` tells the apps that follow
+    it (the reminders), unless `announce` is off (a migration, whose models those apps may not
+    match yet)."""
     version = _lock_latest_version(agreement.pk)
     loaded = load(agreement, version)
     if version.is_open:  # a closed version's needs never change
@@ -142,6 +138,8 @@ def settle(agreement: Agreement, *, now: datetime.datetime) -> rules.Loaded:
         Wait.objects.bulk_update(changed, ["since", "until"])
     if fresh:
         Wait.objects.bulk_create(fresh.values())
+    if announce:
+        signals.settled.send(Agreement, agreement=agreement, now=now, loaded=loaded)
     return loaded
 
 

@@ -1,6 +1,5 @@
 from django.urls import path
 
-from agreements import streams
 from agreements.views import agreement, facilitators, invitations, needs
 
 app_name = "agreements"
@@ -29,7 +28,6 @@ urlpatterns = [
         name="invitation-revoke",
     ),
     path(A + "leave/", agreement.leave, name="leave"),
-    path(A + "session/", facilitators.session_summary, name="session"),
     path(
         A + "facilitators/<int:pk>/agree/",
         facilitators.facilitator_manage,
@@ -60,8 +58,4 @@ urlpatterns = [
     ),
     path(NEED + "delete/", needs.need_action, {"action": "delete"}, name="need-delete"),
     path("invitations/<str:token>/", invitations.invitation, name="invitation"),
-    path("live/", streams.stream, name="live"),
-    path(A + "live/", streams.stream, name="live-agreement"),
-    path(A + "presence/", streams.presence, name="presence"),
-    path("waiting/", streams.waiting, name="waiting"),
 ]

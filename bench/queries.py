@@ -32,7 +32,7 @@ def pages(agreement_id: str, need_id: int) -> dict[str, tuple[str, dict[str, str
         "version history": (reverse("agreements:versions", args=[agreement_id]), {}, 2),
         "check-ins": (reverse("checkins:list", args=[agreement_id]), {}, 2),
         "notifications": (reverse("notifications:list"), {}, 2),
-        "navigation count": (reverse("agreements:waiting"), HX, 2),
+        "navigation count": (reverse("live:waiting"), HX, 2),
     }
 
 

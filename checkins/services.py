@@ -13,8 +13,8 @@ from accounts.models import User
 from accounts.text import clean_long_text
 from agreements.models import Agreement, Need, NeedState, Participant, Version
 from agreements.services import NegotiationError
+from checkins import signals
 from checkins.models import WEIGHT, WINDOW, CheckIn, Rating, Rhythm, Schedule, Submission, TalkAbout
-from notifications import planning
 
 NOTE_MAX = 500
 
@@ -63,7 +63,7 @@ def schedule_set(
     _party(agreement, party)
     if not rhythm:
         Schedule.objects.filter(agreement=agreement).delete()
-        planning.plan_agreement(agreement, now=now)
+        signals.changed.send(CheckIn, agreement=agreement, now=now)
         return None
     if rhythm not in Rhythm.values:
         raise NegotiationError(_("Choose every week, every two weeks or every month."))
@@ -104,7 +104,7 @@ def _open_due(schedule: Schedule, now: datetime.datetime) -> bool:
         defaults={"version": latest, "opens_at": opens_at, "closes_at": closes_at},
     )
     if created:
-        planning.plan_agreement(agreement, now=now)
+        signals.changed.send(CheckIn, agreement=agreement, now=now)
     return created
 
 
@@ -191,7 +191,7 @@ def check_in_submit(
         )
     Rating.objects.bulk_create(rows)
     submission = Submission.objects.create(check_in=check_in, party=party, submitted_at=now)
-    planning.plan_agreement(check_in.agreement, now=now)
+    signals.changed.send(CheckIn, agreement=check_in.agreement, now=now)
     return submission
 
 

@@ -1,3 +1,5 @@
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseRedirect
@@ -11,9 +13,11 @@ from accounts.http import AuthenticatedHttpRequest
 from agreements.models import Need, NeedState
 from agreements.services import NegotiationError
 from agreements.views import need_for, participant_for, party_for
-from checkins import services, trust
-from checkins.forms import TalkForm
+from checkins import services, session, trust
+from checkins.forms import SessionForm, TalkForm
 from checkins.models import CheckIn, Rhythm, Schedule, TalkAbout, Verdict
+
+SESSION_DEFAULT_SPAN = datetime.timedelta(days=14)
 
 
 def _back(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
@@ -131,3 +135,20 @@ def need_trust(request: AuthenticatedHttpRequest, public_id: str, pk: int) -> Ht
         "chart": trust.chart(points),
     }
     return render(request, "checkins/need_trust.html", context)
+
+
+@login_required
+def session_summary(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    """A printable page for a session with a facilitator: what changed since a date, what is
+    marked "let's talk about this", and the check-ins revealed since."""
+    participant = participant_for(request, public_id)
+    now = timezone.now()
+    form = SessionForm(request.GET or None)
+    since = form.since_moment(default=timezone.localdate(now) - SESSION_DEFAULT_SPAN)
+    if not form.is_bound:
+        form = SessionForm(initial={"since": since.date()})
+    summary = session.summarise(
+        agreement=participant.agreement, viewer=request.user, since=since, now=now
+    )
+    context = {"agreement": participant.agreement, "form": form, "summary": summary, "now": now}
+    return render(request, "checkins/session.html", context)

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "accounts",
     "agreements",
+    "live",
     "notifications",
     "checkins",
     "records",

@@ -19,6 +19,7 @@ urlpatterns = [
     path("accounts/profile/", account_views.profile, name="profile"),
     path("accounts/", include("allauth.urls")),
     path("", include("agreements.urls")),
+    path("", include("live.urls")),
     path("", include("notifications.urls")),
     path("", include("checkins.urls")),
     path("", include("records.urls")),

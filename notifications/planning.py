@@ -19,6 +19,8 @@ from agreements.models import (
 )
 from agreements.negotiation import current_version
 from agreements.rules import Loaded
+from checkins.models import CheckIn
+from checkins.services import commitments, submitted
 from notifications.models import Reason, Reminder
 
 DAY = datetime.timedelta(days=1)
@@ -123,9 +125,6 @@ def _check_ins(
 ) -> None:
     """An open check-in waits on everyone a commitment was made to: when it opens, and a day
     before it closes."""
-    from checkins.models import CheckIn
-    from checkins.services import commitments, submitted
-
     open_now = CheckIn.objects.filter(agreement=agreement, opens_at__lte=now, closes_at__gt=now)
     for check_in in open_now.select_related("version").order_by("pk"):
         owed = {need.author_id for need, _keeper in commitments(check_in.version)} & parties

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 
 from accounts.models import User
-from agreements import live
+from live import channel
 from notifications import emails, planning
 from notifications.models import Delivery, Notification, Preferences, Reminder
 
@@ -136,7 +136,7 @@ def _notify(reminder: Reminder, user: User, now: datetime.datetime) -> None:
         return
     with translation.override(user.language):
         item = emails.item_for(reminder, quote=False)
-    transaction.on_commit(lambda: live.publish_notified(user.pk), robust=True)
+    transaction.on_commit(lambda: channel.publish_notified(user.pk), robust=True)
     Notification.objects.create(
         user=user,
         reminder=reminder,

@@ -144,8 +144,8 @@ MATRIX: dict[str, Row] = {
     "healthz": public(200, 405),
     "profile": own(200, acts()),
     "agreements:new": own(200, acts()),
-    "agreements:waiting": own(200, 200),
-    "agreements:live": {**own(200, 200), ANONYMOUS: (404, 404)},  # a stream cannot log in
+    "live:waiting": own(200, 200),
+    "live:stream": {**own(200, 200), ANONYMOUS: (404, 404)},  # a stream cannot log in
     "notifications:list": own(200, 405),
     "notifications:count": own(200, 405),
     "notifications:preferences": own(200, 200),  # an empty form: nothing is saved
@@ -175,10 +175,10 @@ MATRIX: dict[str, Row] = {
     "agreements:versions": reading(),
     "agreements:history": reading(200, 405),
     "agreements:compare": reading(),
-    "agreements:session": reading(),
+    "checkins:session": reading(),
     "agreements:need-card": reading(),
-    "agreements:presence": reading(),
-    "agreements:live-agreement": {**reading(), ANONYMOUS: (404, 404)},
+    "live:presence": reading(),
+    "live:agreement": {**reading(), ANONYMOUS: (404, 404)},
     "checkins:list": reading(200, 405),
     "checkins:need-trust": reading(200, 405),
     "records:agreement-export": reading(200, 405),

@@ -115,7 +115,7 @@ FORMS = [
     Form("agreements:invite", AUTHOR, "email", {"role": "party"}, "agreements:invite"),
     Form("agreements:invite", AUTHOR, "role", {"email": "someone.new@example.com"}),
     Form("agreements:respond-by", AUTHOR, "respond_by", {}, "agreements:detail"),
-    Form("agreements:session", AUTHOR, "since", method="GET"),
+    Form("checkins:session", AUTHOR, "since", method="GET"),
     Form("agreements:compare", AUTHOR, "base", {"other": "1"}, method="GET"),
     Form("agreements:detail", AUTHOR, "shown", method="GET"),
     Form("notifications:preferences", AUTHOR, "digest_time", {"need_waiting": "instant"}),

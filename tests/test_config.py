@@ -25,8 +25,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from agreements import live
 from config.secret import development_secret_key
+from live import channel
 from tests.agreements.helpers import HX, comment, detail_url, put_down, start
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -229,7 +229,7 @@ def test_everything_the_app_keeps_in_redis_expires(
     client.force_login(bob)
     assert client.get(detail_url(agreement)).status_code == 200  # the page, cards, history
     assert client.get(detail_url(agreement), headers=HX).status_code == 200  # the region
-    live.hub().arrive(agreement.public_id, bob.pk, "a-tab")  # presence
+    channel.hub().arrive(agreement.public_id, bob.pk, "a-tab")  # presence
     client.logout()
     refused = client.post(reverse("account_login"), {"login": bob.email, "password": "wrong"})
     assert refused.status_code == 200  # a failed login, counted by the rate limit

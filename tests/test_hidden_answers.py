@@ -26,8 +26,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from agreements import live, services
+from agreements import services
 from agreements.models import Agreement, Need, Participant
+from live import channel
 from notifications.models import Preferences
 from records import services as records
 from tests.agreements.helpers import (
@@ -79,15 +80,15 @@ DATA_STATE = ['"declined"', '"countered"', '"decline"', '"counter"']
 
 
 @dataclass
-class Recorder(live.LocalHub):
+class Recorder(channel.LocalHub):
     """The in-process hub, keeping every message published and who it went to."""
 
-    sent: list[tuple[set[int], live.Message]] = field(default_factory=list)
+    sent: list[tuple[set[int], channel.Message]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         super().__init__()
 
-    def publish(self, user_ids: Iterable[int], message: live.Message) -> None:
+    def publish(self, user_ids: Iterable[int], message: channel.Message) -> None:
         user_ids = set(user_ids)
         self.sent.append((user_ids, message))
         super().publish(user_ids, message)
@@ -110,7 +111,7 @@ class Hidden:
 @pytest.fixture
 def recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
     hub = Recorder()
-    monkeypatch.setattr(live, "_hub", hub)
+    monkeypatch.setattr(channel, "_hub", hub)
     return hub
 
 
@@ -168,9 +169,9 @@ NOT_A_NEED = {
     "agreements:respond-by": "POST only, a date for the whole version",
     "agreements:renegotiate": "a form giving a reason; refused while negotiating",
     "agreements:need-new": "a form for a new need, empty",
-    "agreements:live": "a stream: what it carries is checked in the published messages",
-    "agreements:live-agreement": "a stream: what it carries is checked in the published messages",
-    "agreements:presence": "who has the page open, by name",
+    "live:stream": "a stream: what it carries is checked in the published messages",
+    "live:agreement": "a stream: what it carries is checked in the published messages",
+    "live:presence": "who has the page open, by name",
     "notifications:preferences": "the person's reminder settings",
     "notifications:unsubscribe": "a link that stops a kind of reminder",
     "records:verify": "checks a sealed version's code",
@@ -184,13 +185,13 @@ NOT_A_NEED = {
 # Pages of the agreement and of the person, read with GET.
 PAGES = [
     "home",
-    "agreements:waiting",
+    "live:waiting",
     "agreements:detail",
     "agreements:version",
     "agreements:versions",
     "agreements:history",
     "agreements:compare",
-    "agreements:session",
+    "checkins:session",
     "checkins:list",
     "notifications:list",
     "notifications:count",
@@ -201,7 +202,7 @@ PAGES = [
 ]
 OWN_PAGES = {
     "home",
-    "agreements:waiting",
+    "live:waiting",
     "notifications:list",
     "notifications:count",
     "records:calendar",

@@ -85,7 +85,7 @@ def settle_all() -> None:
     try:
         with transaction.atomic():
             for agreement in Agreement.objects.order_by("pk"):
-                settle(agreement, now=now)
+                settle(agreement, now=now, announce=False)
     except DatabaseError:
         print(
             "\n  Who waits on whom is not filled in yet: run `python manage.py settle_agreements`"

@@ -6,7 +6,7 @@ page that changed (a built-in template partial), rendered for the person who ask
 """
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,13 +19,12 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
 from accounts.http import AuthenticatedHttpRequest
-from agreements import cards, negotiation, pages, services
+from agreements import cards, negotiation, pages, services, signals
 from agreements.compare import compare
 from agreements.forms import AgreementForm, CompareForm, RenegotiateForm, RespondByForm
-from agreements.models import Need, Participant, Version
+from agreements.models import Agreement, Need, Participant, Version
 from agreements.services import NegotiationError
 from agreements.views.access import participant_for, party_for, place_for
-from checkins import trust
 
 
 def render_page(
@@ -45,8 +44,12 @@ def render_page(
     )
     cards.render_cards(request, view, view.items, token=extra.get("csrf_token", ""))
     cards.render_history(view.events)
-    if "kept_share" not in extra:
-        extra["kept_share"] = trust.kept_share_if_any(participant.agreement, timezone.now())
+    # What the apps above add to the page (check-ins: how much of what was agreed is kept).
+    added: dict[str, Any] = {}
+    now = timezone.now()
+    for _receiver, more in signals.page_context.send(Agreement, agreement=view.agreement, now=now):
+        added.update(cast("dict[str, Any]", more))
+    extra = added | extra
     if region == "negotiation" and "waiting_count" not in extra:
         extra["waiting_count"] = pages.waiting_count_update(request.user)
     if "respond_by_form" not in extra:

@@ -1,23 +1,16 @@
-"""Facilitators: a party agrees to one or ends their access; the session summary they read
-together."""
-
-import datetime
+"""Facilitators: a party agrees to one or ends their access."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
+from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest
-from agreements import negotiation, services, session
-from agreements.forms import SessionForm
+from agreements import negotiation, services
 from agreements.models import Participant
 from agreements.services import NegotiationError
-from agreements.views.access import participant_for, party_for
+from agreements.views.access import party_for
 from agreements.views.agreement import after_action
-
-SESSION_DEFAULT_SPAN = datetime.timedelta(days=14)
 
 
 @login_required
@@ -41,20 +34,3 @@ def facilitator_manage(
     except NegotiationError as error:
         return after_action(request, participant, version, error=error.message)
     return after_action(request, participant, version, anchor="people")
-
-
-@login_required
-def session_summary(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
-    """A printable page for a session with a facilitator: what changed since a date, what is
-    marked "let's talk about this", and the check-ins revealed since."""
-    participant = participant_for(request, public_id)
-    now = timezone.now()
-    form = SessionForm(request.GET or None)
-    since = form.since_moment(default=timezone.localdate(now) - SESSION_DEFAULT_SPAN)
-    if not form.is_bound:
-        form = SessionForm(initial={"since": since.date()})
-    summary = session.summarise(
-        agreement=participant.agreement, viewer=request.user, since=since, now=now
-    )
-    context = {"agreement": participant.agreement, "form": form, "summary": summary, "now": now}
-    return render(request, "agreements/session.html", context)

@@ -238,7 +238,7 @@ WAITING_QUERIES = 3
 
 
 def _navigation_count(client: Client) -> int:
-    response = client.get(reverse("agreements:waiting"), headers={"HX-Request": "true"})
+    response = client.get(reverse("live:waiting"), headers={"HX-Request": "true"})
     assert response.status_code == 200
     shown = re.search(r'class="nav-count"[^>]*>(\d+)</span>', html(response))
     return int(shown[1]) if shown else 0  # nothing is shown when nothing waits

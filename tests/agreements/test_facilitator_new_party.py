@@ -12,8 +12,9 @@ from django.test import AsyncClient, Client, TestCase
 from django.urls import reverse
 
 from accounts.models import User
-from agreements import live, services
+from agreements import services
 from agreements.models import Agreement, Event, Participant
+from live import channel
 from tests.agreements.helpers import (
     detail_url,
     invite,
@@ -164,7 +165,7 @@ def test_a_waiting_facilitator_hears_nothing_live(
     fiona: User,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(live, "_hub", live.LocalHub())
+    monkeypatch.setattr(channel, "_hub", channel.LocalHub())
     join(agreement, bob)
 
     def change() -> None:
@@ -176,7 +177,7 @@ def test_a_waiting_facilitator_hears_nothing_live(
         for user in (fiona, alice):
             client = AsyncClient()
             await client.aforce_login(user)
-            response = await client.get(reverse("agreements:live"))
+            response = await client.get(reverse("live:stream"))
             streams.append(response.streaming_content)  # type: ignore[attr-defined]
         for stream in streams:
             seen = ""
@@ -212,7 +213,7 @@ def test_the_waiting_page_hears_when_everyone_has_agreed(
     fiona: User,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(live, "_hub", live.LocalHub())
+    monkeypatch.setattr(channel, "_hub", channel.LocalHub())
     join(agreement, bob)
 
     def agree() -> None:
@@ -222,7 +223,7 @@ def test_the_waiting_page_hears_when_everyone_has_agreed(
     async def scenario() -> str:
         client = AsyncClient()
         await client.aforce_login(fiona)
-        response = await client.get(reverse("agreements:live"))
+        response = await client.get(reverse("live:stream"))
         stream = response.streaming_content  # type: ignore[attr-defined]
         seen = ""
         while ": connected" not in seen:

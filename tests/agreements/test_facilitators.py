@@ -13,11 +13,12 @@ from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries
 
 from accounts.models import User
-from agreements import live, services
+from agreements import services
 from agreements.models import Agreement, Event, FacilitatorConsent, Participant, Signature
 from agreements.services import NegotiationError
 from checkins import services as checkins
 from checkins.models import CheckIn
+from live import channel
 from tests.agreements.helpers import (
     HX,
     add_facilitator,
@@ -123,8 +124,8 @@ def test_a_waiting_facilitator_sees_only_the_waiting_page(
         url("versions", agreement),
         url("version", agreement, 1),
         url("compare", agreement),
-        url("session", agreement),
-        url("presence", agreement),
+        reverse("checkins:session", args=[agreement.public_id]),
+        reverse("live:presence", args=[agreement.public_id]),
         need_url("card", need),
         reverse("checkins:list", args=[agreement.public_id]),
         reverse("records:agreement-export", args=[agreement.public_id]),
@@ -345,18 +346,18 @@ async def _status(user: User, path: str) -> int:
 def test_a_waiting_facilitator_cannot_open_the_stream(
     agreement: Agreement, dana: User, waiting: Participant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(live, "_hub", live.LocalHub())
-    path = url("live-agreement", agreement)
+    monkeypatch.setattr(channel, "_hub", channel.LocalHub())
+    path = reverse("live:agreement", args=[agreement.public_id])
     assert async_to_sync(_status)(dana, path) == 404
 
 
 def test_ending_access_ends_an_open_stream(
     agreement: Agreement, bob: User, dana: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    hub = live.LocalHub()
-    monkeypatch.setattr(live, "_hub", hub)
+    hub = channel.LocalHub()
+    monkeypatch.setattr(channel, "_hub", hub)
     facilitator = add_facilitator(agreement, dana)
-    path = url("live-agreement", agreement)
+    path = reverse("live:agreement", args=[agreement.public_id])
 
     async def scenario() -> str:
         client = AsyncClient()
@@ -368,7 +369,7 @@ def test_ending_access_ends_an_open_stream(
         while ": connected" not in seen:
             seen += (await asyncio.wait_for(anext(stream), 3)).decode()
         await sync_to_async(services.facilitator_end)(facilitator=facilitator, party=bob)
-        hub.publish([dana.pk], live.Message(agreement=agreement.public_id, event=10**9))
+        hub.publish([dana.pk], channel.Message(agreement=agreement.public_id, event=10**9))
         while "event: gone" not in seen:
             seen += (await asyncio.wait_for(anext(stream), 3)).decode()
         return seen
@@ -423,7 +424,9 @@ def test_a_facilitator_never_sees_drafts_hidden_answers_or_private_notes(
         "version 2": client.get(url("version", agreement, 2)),
         "versions": client.get(url("versions", agreement)),
         "compare": client.get(url("compare", agreement) + "?base=1&other=2"),
-        "session": client.get(url("session", agreement) + "?since=2000-01-01"),
+        "session": client.get(
+            reverse("checkins:session", args=[agreement.public_id]) + "?since=2000-01-01"
+        ),
         "check-ins": client.get(reverse("checkins:list", args=[agreement.public_id])),
     }
     for name in ("hidden", "countered", "carried"):
@@ -544,7 +547,7 @@ def test_a_facilitator_sees_check_ins_only_once_revealed_and_never_a_form(
     client.force_login(dana)
     pages = [
         client.get(reverse("checkins:list", args=[agreement.public_id])),
-        client.get(url("session", agreement) + "?since=2000-01-01"),
+        client.get(reverse("checkins:session", args=[agreement.public_id]) + "?since=2000-01-01"),
     ]
     for response in pages:
         assert "ALICE UNREVEALED NOTE" not in html(response)
@@ -554,6 +557,6 @@ def test_a_facilitator_sees_check_ins_only_once_revealed_and_never_a_form(
     )
     for path in (
         reverse("checkins:list", args=[agreement.public_id]),
-        url("session", agreement) + "?since=2000-01-01",
+        reverse("checkins:session", args=[agreement.public_id]) + "?since=2000-01-01",
     ):
         assert "ALICE UNREVEALED NOTE" in html(client.get(path))

@@ -17,6 +17,7 @@ from accounts.models import User
 from agreements import services
 from agreements.dashboard import waiting_count
 from agreements.models import Agreement, Invitation, Participant, Wait
+from notifications.models import Reason, Reminder
 from tests.accounts.factories import PASSWORD
 from tests.agreements.helpers import (
     assert_full_page,
@@ -354,6 +355,8 @@ def test_an_invitation_to_an_address_someone_inside_takes_on_waits_on_nobody(
     agreement = start(alice, bob)
     services.invitation_create(agreement=agreement, inviter=alice, email="bob.new@example.com")
     assert Wait.objects.filter(reason=Wait.Reason.INVITATION).count() == 1
+    invitation_reminders = Reminder.objects.pending().filter(reason=Reason.INVITATION)
+    assert invitation_reminders.filter(email="bob.new@example.com").exists()
     old = EmailAddress.objects.get_or_create(user=bob, email=bob.email)[0]
     new = EmailAddress.objects.create(user=bob, email="bob.new@example.com", verified=True)
     bob.email = new.email
@@ -365,3 +368,4 @@ def test_an_invitation_to_an_address_someone_inside_takes_on_waits_on_nobody(
 
     assert not Wait.objects.filter(reason=Wait.Reason.INVITATION).exists()
     assert waiting_count(bob) == 0
+    assert not invitation_reminders.exists()  # nobody is reminded of it any more

@@ -24,7 +24,6 @@ from tests.agreements.helpers import (
     seal,
     start,
     text,
-    url,
 )
 from tests.agreements.test_detail import PAGE_QUERIES
 from tests.agreements.test_need_card import CARD_QUERIES
@@ -117,7 +116,7 @@ def test_only_its_author_ever_sees_it(
             (detail_url(agreement), {}),
             (detail_url(agreement), HX),
             (need_url("card", need), HX),
-            (url("session", agreement) + "?since=2000-01-01", {}),
+            (reverse("checkins:session", args=[agreement.public_id]) + "?since=2000-01-01", {}),
             (reverse("records:agreement-export", args=[agreement.public_id]), {}),
         ):
             response = client.get(path, headers=headers)

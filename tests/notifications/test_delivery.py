@@ -110,7 +110,7 @@ def test_a_reminder_that_no_longer_holds_is_dropped(reminder: Reminder, need: Ne
     # The author withdraws it between the dispatcher's claim and the send: the need and who
     # waits on whom change, the reminder row is still there.
     Need.objects.filter(pk=need.pk).update(status=Need.Status.WITHDRAWN)
-    agreement_services.settle(need.version.agreement, now=MONDAY + DAY)
+    agreement_services.settle(need.version.agreement, now=MONDAY + DAY, announce=False)
 
     assert deliver(reminder, MONDAY + DAY) == "obsolete"
     assert mail.outbox == []

@@ -18,7 +18,6 @@ from django.utils import timezone
 
 from agreements import services
 from agreements.models import Agreement
-from notifications import planning
 
 
 class Command(BaseCommand):
@@ -49,10 +48,8 @@ class Command(BaseCommand):
         settled = 0
         for agreement in agreements:
             with transaction.atomic():
-                now = timezone.now()
-                services.settle(agreement, now=now)
                 # The reminders follow what now waits on whom, as after any change.
-                planning.plan_agreement(agreement, now=now)
+                services.settle(agreement, now=timezone.now())
             settled += 1
         noun = "agreement" if settled == 1 else "agreements"
         self.stdout.write(f"Settled {settled} {noun}.")

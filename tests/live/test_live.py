@@ -12,21 +12,22 @@ from django.test import AsyncClient, Client, TestCase
 from django.urls import reverse
 
 from accounts.models import User
-from agreements import live, services
+from agreements import services
 from agreements.models import Agreement, Participant
+from live import channel
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(params=["local", "redis"])
-def hub(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[live.Hub]:
-    chosen: live.Hub
+def hub(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[channel.Hub]:
+    chosen: channel.Hub
     if request.param == "redis":
         url = request.getfixturevalue("redis_url")
-        chosen = live.RedisHub(url)
+        chosen = channel.RedisHub(url)
     else:
-        chosen = live.LocalHub()
-    monkeypatch.setattr(live, "_hub", chosen)
+        chosen = channel.LocalHub()
+    monkeypatch.setattr(channel, "_hub", chosen)
     yield chosen
 
 
@@ -70,10 +71,10 @@ def run(coroutine: Callable[[], Any]) -> Any:
 
 
 def test_outsiders_cannot_open_an_agreement_stream(
-    agreement: Agreement, carol: User, hub: live.Hub
+    agreement: Agreement, carol: User, hub: channel.Hub
 ) -> None:
     other = services.agreement_create(creator=carol, title="Carol's own")
-    url = reverse("agreements:live-agreement", args=[agreement.public_id])
+    url = reverse("live:agreement", args=[agreement.public_id])
 
     async def attempt() -> list[int]:
         anonymous = AsyncClient()
@@ -86,13 +87,13 @@ def test_outsiders_cannot_open_an_agreement_stream(
     assert hub.subscribers(carol.pk) == 0
 
 
-def test_the_stream_is_never_compressed(alice: User, hub: live.Hub) -> None:
+def test_the_stream_is_never_compressed(alice: User, hub: channel.Hub) -> None:
     """Pages are gzipped; each event must leave as it is written."""
 
     async def scenario() -> tuple[str, str]:
         client = AsyncClient()
         await client.aforce_login(alice)
-        response = await client.get(reverse("agreements:live"), headers={"Accept-Encoding": "gzip"})
+        response = await client.get(reverse("live:stream"), headers={"Accept-Encoding": "gzip"})
         stream = response.streaming_content  # type: ignore[attr-defined]
         seen = await _read_until(stream, "retry")
         await _hang_up(stream)
@@ -104,14 +105,14 @@ def test_the_stream_is_never_compressed(alice: User, hub: live.Hub) -> None:
 
 
 def test_a_change_reaches_an_open_page(
-    agreement: Agreement, alice: User, bob: User, hub: live.Hub
+    agreement: Agreement, alice: User, bob: User, hub: channel.Hub
 ) -> None:
-    url = reverse("agreements:live-agreement", args=[agreement.public_id])
+    url = reverse("live:agreement", args=[agreement.public_id])
     latest = agreement.events.latest("pk").pk
 
     async def scenario() -> tuple[str, str, int]:
         stream = await _open(alice, f"{url}?since={latest}")
-        elsewhere = await _open(alice, reverse("agreements:live"))  # her dashboard, say
+        elsewhere = await _open(alice, reverse("live:stream"))  # her dashboard, say
         await _read_until(stream, ": connected")
         await _read_until(elsewhere, ": connected")
         need = await _draft_and_put_down(agreement, bob)
@@ -146,7 +147,7 @@ async def _draft_and_put_down(agreement: Agreement, author: User) -> int:
 
 
 def test_a_comment_refreshes_its_card_and_the_history_and_nothing_that_waits_on_anyone(
-    agreement: Agreement, alice: User, bob: User, hub: live.Hub
+    agreement: Agreement, alice: User, bob: User, hub: channel.Hub
 ) -> None:
     """A comment changes no need's state and nothing anyone is waited on for: its card at once,
     then the history. An answer: its card at once, then the whole region settles (and brings
@@ -154,7 +155,7 @@ def test_a_comment_refreshes_its_card_and_the_history_and_nothing_that_waits_on_
     version = agreement.versions.get()
     need = services.need_draft(version=version, author=alice, statement="Call me back.")
     services.need_put_down(need=need, actor=alice)
-    url = reverse("agreements:live-agreement", args=[agreement.public_id])
+    url = reverse("live:agreement", args=[agreement.public_id])
     latest = agreement.events.latest("pk").pk
 
     def act(rule: Callable[[], object]) -> int:
@@ -189,9 +190,9 @@ def test_a_comment_refreshes_its_card_and_the_history_and_nothing_that_waits_on_
 
 
 def test_a_page_that_reconnects_hears_what_it_missed(
-    agreement: Agreement, alice: User, hub: live.Hub
+    agreement: Agreement, alice: User, hub: channel.Hub
 ) -> None:
-    url = reverse("agreements:live-agreement", args=[agreement.public_id])
+    url = reverse("live:agreement", args=[agreement.public_id])
     latest = agreement.events.latest("pk").pk
 
     async def reconnect(since: int) -> str:
@@ -207,9 +208,9 @@ def test_a_page_that_reconnects_hears_what_it_missed(
 
 
 def test_closing_the_page_frees_its_subscription_and_presence(
-    agreement: Agreement, alice: User, hub: live.Hub
+    agreement: Agreement, alice: User, hub: channel.Hub
 ) -> None:
-    url = reverse("agreements:live-agreement", args=[agreement.public_id])
+    url = reverse("live:agreement", args=[agreement.public_id])
 
     async def scenario() -> tuple[int, set[int], int, set[int]]:
         stream = await _open(alice, url)
@@ -224,16 +225,16 @@ def test_closing_the_page_frees_its_subscription_and_presence(
 
 
 def test_someone_who_left_stops_hearing_at_once(
-    agreement: Agreement, alice: User, bob: User, hub: live.Hub
+    agreement: Agreement, alice: User, bob: User, hub: channel.Hub
 ) -> None:
-    url = reverse("agreements:live-agreement", args=[agreement.public_id])
+    url = reverse("live:agreement", args=[agreement.public_id])
 
     async def scenario() -> str:
         stream = await _open(bob, url)
         await _read_until(stream, ": connected")
         await sync_to_async(services.agreement_leave)(agreement=agreement, user=bob)
         # A message already on its way when they left is not passed on.
-        hub.publish([bob.pk], live.Message(agreement=agreement.public_id, event=10**9))
+        hub.publish([bob.pk], channel.Message(agreement=agreement.public_id, event=10**9))
         seen = await _read_until(stream, "event: gone")
         with pytest.raises(StopAsyncIteration):
             await asyncio.wait_for(anext(stream), timeout=2)
@@ -244,13 +245,13 @@ def test_someone_who_left_stops_hearing_at_once(
 
 
 def test_when_membership_cannot_be_checked_nothing_is_announced_and_nobody_is_sent_away(
-    agreement: Agreement, bob: User, hub: live.Hub, monkeypatch: pytest.MonkeyPatch
+    agreement: Agreement, bob: User, hub: channel.Hub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """No database connection to be had (a busy pool, PostgreSQL restarting): keep-alives go
     on; a change is not passed on unchecked: the stream ends, without "gone", so the page
     reconnects and catches up."""
-    monkeypatch.setattr(live, "KEEPALIVE_SECONDS", 0.05)
-    url = reverse("agreements:live-agreement", args=[agreement.public_id])
+    monkeypatch.setattr(channel, "KEEPALIVE_SECONDS", 0.05)
+    url = reverse("live:agreement", args=[agreement.public_id])
 
     def unreachable() -> None:
         raise OperationalError("couldn't get a connection after 5.00 sec")
@@ -261,7 +262,7 @@ def test_when_membership_cannot_be_checked_nothing_is_announced_and_nobody_is_se
         monkeypatch.setattr(Participant.objects, "readers", unreachable)
         seen += await _read_until(stream, ": keep-alive")
         seen += await _read_until(stream, ": keep-alive")
-        hub.publish([bob.pk], live.Message(agreement=agreement.public_id, event=10**9))
+        hub.publish([bob.pk], channel.Message(agreement=agreement.public_id, event=10**9))
         with pytest.raises(StopAsyncIteration):
             while True:
                 seen += (await asyncio.wait_for(anext(stream), timeout=2)).decode()
@@ -273,10 +274,10 @@ def test_when_membership_cannot_be_checked_nothing_is_announced_and_nobody_is_se
 
 
 def test_quiet_streams_send_keep_alives(
-    agreement: Agreement, alice: User, hub: live.Hub, monkeypatch: pytest.MonkeyPatch
+    agreement: Agreement, alice: User, hub: channel.Hub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(live, "KEEPALIVE_SECONDS", 0.05)
-    url = reverse("agreements:live")
+    monkeypatch.setattr(channel, "KEEPALIVE_SECONDS", 0.05)
+    url = reverse("live:stream")
 
     async def scenario() -> str:
         stream = await _open(alice, url)
@@ -288,13 +289,13 @@ def test_quiet_streams_send_keep_alives(
 
 
 def test_a_reminder_in_the_notifications_refreshes_the_count_on_any_page(
-    agreement: Agreement, alice: User, bob: User, hub: live.Hub
+    agreement: Agreement, alice: User, bob: User, hub: channel.Hub
 ) -> None:
     from notifications.models import Reason, Reminder
     from notifications.services import reminder_deliver
 
     async def scenario() -> str:
-        stream = await _open(bob, reverse("agreements:live"))
+        stream = await _open(bob, reverse("live:stream"))
         await _read_until(stream, ": connected")
         await _draft_and_put_down(agreement, alice)
 
@@ -313,7 +314,7 @@ def test_a_reminder_in_the_notifications_refreshes_the_count_on_any_page(
 
 
 def test_the_presence_line_names_the_others_here_and_nobody_else(
-    agreement: Agreement, alice: User, bob: User, carol: User, hub: live.Hub
+    agreement: Agreement, alice: User, bob: User, carol: User, hub: channel.Hub
 ) -> None:
     Participant.objects.create(agreement=agreement, user=carol)
     gone = Participant.objects.create(
@@ -322,7 +323,7 @@ def test_the_presence_line_names_the_others_here_and_nobody_else(
     stranger = User.objects.create(email="s@x.org", display_name="Stranger")
     client = Client()
     client.force_login(alice)
-    path = reverse("agreements:presence", args=[agreement.public_id])
+    path = reverse("live:presence", args=[agreement.public_id])
     assert "Bob" not in client.get(path).content.decode()  # nobody else has it open
 
     for user_id in (alice.pk, bob.pk, carol.pk, gone.user_id, stranger.pk):

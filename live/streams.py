@@ -11,17 +11,17 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import render
 
 from accounts.http import AuthenticatedHttpRequest
-from agreements import live
 from agreements.dashboard import waiting_count
 from agreements.models import Agreement, Event, Participant
 from agreements.views import participant_for
+from live import channel
 
 
 async def _release_database() -> None:
     """A stream lasts as long as the page is open: it must not hold a database connection
     meanwhile (the pool would run dry). The ORM's async calls run in this request's thread,
     so close that thread's connections, which returns them to the pool."""
-    await sync_to_async(live.close_connections)()
+    await sync_to_async(channel.close_connections)()
 
 
 def _int(value: str | None) -> int:
@@ -69,7 +69,7 @@ def _is_still_in(agreement: Agreement, user_id: int) -> bool | None:
         # No connection to be had (a busy pool, PostgreSQL restarting): unknown, not "gone".
         return None
     finally:
-        live.close_connections()
+        channel.close_connections()
 
 
 async def _still_in(agreement: Agreement, user_id: int) -> bool | None:
@@ -86,8 +86,8 @@ async def _latest(agreement: Agreement) -> int:
 
 
 async def _events(user_id: int, agreement: Agreement | None, since: int) -> AsyncIterator[str]:
-    hub = live.hub()
-    connection = live.new_connection_id()
+    hub = channel.hub()
+    connection = channel.new_connection_id()
     async with hub.subscribe(user_id) as queue:
         # Everything from counting the stream on is inside the `try`: a page closed at the
         # first message is let go like any other.
@@ -96,33 +96,33 @@ async def _events(user_id: int, agreement: Agreement | None, since: int) -> Asyn
             await sync_to_async(hub.open_stream)(user_id, connection)
             if agreement is not None:
                 await sync_to_async(hub.arrive)(agreement.public_id, user_id, connection)
-                await sync_to_async(live.publish_presence_and_close)(agreement.pk)
+                await sync_to_async(channel.publish_presence_and_close)(agreement.pk)
                 latest = await _latest(agreement)
                 if latest > since:
-                    yield live.sse("changed", id=latest)
+                    yield channel.sse("changed", id=latest)
             # Reconnect quickly after a drop (the browser's default wait is several seconds).
             yield "retry: 1000\n: connected\n\n"
             while True:
                 try:
-                    message = await asyncio.wait_for(queue.get(), live.KEEPALIVE_SECONDS)
+                    message = await asyncio.wait_for(queue.get(), channel.KEEPALIVE_SECONDS)
                 except TimeoutError:
                     if agreement is not None:
                         # Unknown (no database connection now) is checked again next time:
                         # a keep-alive tells nothing. An outsider is told "gone".
                         if await _still_in(agreement, user_id) is False:
-                            yield live.sse("gone")
+                            yield channel.sse("gone")
                             return
                         await sync_to_async(hub.arrive)(agreement.public_id, user_id, connection)
                     yield ": keep-alive\n\n"
                     continue
                 if message.kind == "notified":
-                    yield live.sse("notified")
+                    yield channel.sse("notified")
                     continue
                 if message.kind == "close":
                     if message.connection == connection:
                         # The person opened too many: this, their oldest, stops for good
                         # ("gone" tells the page not to reconnect).
-                        yield live.sse("gone")
+                        yield channel.sse("gone")
                         return
                     continue
                 if message.kind == "resumed":
@@ -132,17 +132,17 @@ async def _events(user_id: int, agreement: Agreement | None, since: int) -> Asyn
                         still_in = await _still_in(agreement, user_id)
                         if not still_in:
                             if still_in is False:
-                                yield live.sse("gone")
+                                yield channel.sse("gone")
                             return  # unknown: the page reconnects and catches up
                         if latest := await _latest(agreement):
-                            yield live.sse("changed", id=latest)
-                    yield live.sse("waiting")
-                    yield live.sse("notified")
+                            yield channel.sse("changed", id=latest)
+                    yield channel.sse("waiting")
+                    yield channel.sse("notified")
                     continue
                 if agreement is not None and message.agreement == agreement.public_id:
                     still_in = await _still_in(agreement, user_id)
                     if still_in is False:
-                        yield live.sse("gone")
+                        yield channel.sse("gone")
                         return
                     if still_in is None:
                         if message.kind == "presence":
@@ -151,21 +151,21 @@ async def _events(user_id: int, agreement: Agreement | None, since: int) -> Asyn
                         # reconnects in a second and catches up from what it saw last.
                         return
                     if message.kind == "presence":
-                        yield live.sse("presence")
+                        yield channel.sse("presence")
                     elif message.kind == "need":
                         # The card first, at once; then the region settles (groups, counts,
                         # and the navigation count, which it brings along).
-                        yield live.sse(f"need-{message.need}", id=message.event)
-                        yield live.sse("settle", id=message.event)
+                        yield channel.sse(f"need-{message.need}", id=message.event)
+                        yield channel.sse("settle", id=message.event)
                     elif message.kind == "comment":
                         # The card at once; then the history, which alone has a new line.
-                        yield live.sse(f"need-{message.need}", id=message.event)
-                        yield live.sse("history", id=message.event)
+                        yield channel.sse(f"need-{message.need}", id=message.event)
+                        yield channel.sse("history", id=message.event)
                     else:
-                        yield live.sse("changed", id=message.event)
+                        yield channel.sse("changed", id=message.event)
                     continue  # the region's refresh brings the navigation count along
                 if message.kind in ("changed", "need"):
-                    yield live.sse("waiting")
+                    yield channel.sse("waiting")
         finally:
             # The page closed (or the server is stopping): no awaiting here, the task may be
             # cancelled; the others hear about it from a worker thread.
@@ -173,7 +173,7 @@ async def _events(user_id: int, agreement: Agreement | None, since: int) -> Asyn
             if agreement is not None:
                 hub.leave(agreement.public_id, user_id, connection)
                 asyncio.get_running_loop().run_in_executor(
-                    None, live.publish_presence_and_close, agreement.pk
+                    None, channel.publish_presence_and_close, agreement.pk
                 )
 
 
@@ -181,7 +181,7 @@ async def _events(user_id: int, agreement: Agreement | None, since: int) -> Asyn
 def presence(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     """Who else has this agreement open right now."""
     participant = participant_for(request, public_id)
-    present = sorted(live.hub().present(participant.agreement.public_id) - {request.user.pk})
+    present = sorted(channel.hub().present(participant.agreement.public_id) - {request.user.pk})
     here = (
         Participant.objects.active()
         .filter(agreement_id=participant.agreement_id, user_id__in=present)

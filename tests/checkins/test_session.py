@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries
 
@@ -26,7 +27,6 @@ from tests.agreements.helpers import (
     seal,
     start,
     text,
-    url,
 )
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +45,9 @@ def agreement(alice: User, bob: User) -> Agreement:
 
 
 def session_url(agreement: Agreement, since: str = "") -> str:
-    return url("session", agreement) + (f"?since={since}" if since else "")
+    return reverse("checkins:session", args=[agreement.public_id]) + (
+        f"?since={since}" if since else ""
+    )
 
 
 def test_it_requires_login(client: Client, agreement: Agreement) -> None:

@@ -11,24 +11,24 @@ from django.test import AsyncClient
 from django.urls import reverse
 
 from accounts.models import User
-from agreements import live
+from live import channel
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(params=["local", "redis"])
-def hub(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[live.Hub]:
-    chosen: live.Hub
+def hub(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[channel.Hub]:
+    chosen: channel.Hub
     if request.param == "redis":
-        chosen = live.RedisHub(request.getfixturevalue("redis_url"))
+        chosen = channel.RedisHub(request.getfixturevalue("redis_url"))
     else:
-        chosen = live.LocalHub()
-    monkeypatch.setattr(live, "_hub", chosen)
+        chosen = channel.LocalHub()
+    monkeypatch.setattr(channel, "_hub", chosen)
     yield chosen
 
 
 async def _open(client: AsyncClient) -> AsyncIterator[bytes]:
-    response = await client.get(reverse("agreements:live"))
+    response = await client.get(reverse("live:stream"))
     assert response.status_code == 200
     stream: AsyncIterator[bytes] = response.streaming_content  # type: ignore[attr-defined]
     await _read(stream, ": connected")
@@ -55,13 +55,13 @@ async def _hang_up(stream: AsyncIterator[bytes]) -> None:
         await reader
 
 
-def test_an_eleventh_stream_closes_the_oldest(alice: User, bob: User, hub: live.Hub) -> None:
-    assert live.MAX_STREAMS == 10
+def test_an_eleventh_stream_closes_the_oldest(alice: User, bob: User, hub: channel.Hub) -> None:
+    assert channel.MAX_STREAMS == 10
 
     async def scenario() -> tuple[str, list[int], int]:
         client = AsyncClient()
         await client.aforce_login(alice)
-        streams = [await _open(client) for _ in range(live.MAX_STREAMS)]
+        streams = [await _open(client) for _ in range(channel.MAX_STREAMS)]
         before = [hub.subscribers(alice.pk)]
         streams.append(await _open(client))  # the eleventh
         oldest = await _read(streams[0], "<end>")
@@ -79,11 +79,11 @@ def test_an_eleventh_stream_closes_the_oldest(alice: User, bob: User, hub: live.
     oldest, counts, bob_count = async_to_sync(scenario)()
     # The oldest is told it is gone (so the page does not reconnect), then ends.
     assert "event: gone" in oldest and oldest.endswith("<end>")
-    assert counts == [live.MAX_STREAMS, live.MAX_STREAMS]
+    assert counts == [channel.MAX_STREAMS, channel.MAX_STREAMS]
     assert bob_count == 1
 
 
-def test_closing_a_stream_frees_its_place(alice: User, hub: live.Hub) -> None:
+def test_closing_a_stream_frees_its_place(alice: User, hub: channel.Hub) -> None:
     async def scenario() -> str:
         client = AsyncClient()
         await client.aforce_login(alice)
@@ -91,7 +91,7 @@ def test_closing_a_stream_frees_its_place(alice: User, hub: live.Hub) -> None:
         closed = await _open(client)
         await _hang_up(closed)
         await asyncio.sleep(0.1)
-        streams = [await _open(client) for _ in range(live.MAX_STREAMS - 1)]
+        streams = [await _open(client) for _ in range(channel.MAX_STREAMS - 1)]
         # Ten open, the closed one no longer counted: the first stays open.
         try:
             seen = await _read(first, "event: gone", limit=0.5)

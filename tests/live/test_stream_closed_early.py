@@ -7,7 +7,7 @@ import pytest
 from asgiref.sync import async_to_sync
 
 from accounts.models import User
-from agreements import live, streams
+from live import channel, streams
 from tests.agreements.helpers import start
 
 pytestmark = pytest.mark.django_db
@@ -16,8 +16,8 @@ pytestmark = pytest.mark.django_db
 def test_a_stream_closed_at_its_first_message_is_let_go(
     alice: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    hub = live.LocalHub()
-    monkeypatch.setattr(live, "_hub", hub)
+    hub = channel.LocalHub()
+    monkeypatch.setattr(channel, "_hub", hub)
     agreement = start(alice)
 
     async def scenario() -> tuple[str, set[int], set[int]]:
