@@ -1,18 +1,21 @@
 """Inviting people into an agreement, and the invitation link they open."""
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.adapter import INVITATION_SESSION_KEY
 from accounts.http import AnyHttpRequest, AuthenticatedHttpRequest
 from accounts.models import User
-from agreements import services
+from agreements import rules, services
 from agreements.forms import InviteForm
-from agreements.models import Invitation
+from agreements.models import Invitation, Participant
 from agreements.services import NegotiationError
 from agreements.views.access import party_for
 from config.ratelimit import too_many, within_limit
@@ -58,13 +61,28 @@ def invite(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
                 request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
             )
             return redirect("agreements:invite", public_id)
+    now = timezone.now()
+    everyone = list(agreement.participants.select_related("user"))
     invitations = [
         # A deleted account's address is forgotten: the list says so, and shows none.
-        (i, "" if services.is_forgotten(i.email) else i.email)
+        (i, "" if services.is_forgotten(i.email) else i.email, _status(i, everyone, now))
         for i in agreement.invitations.select_related("invited_by", "accepted_by")
     ]
     context = {"agreement": agreement, "form": form, "invitations": invitations}
     return render(request, "agreements/invite.html", context)
+
+
+def _status(invitation: Invitation, everyone: list[Participant], now: datetime.datetime) -> str:
+    """Where an invitation stands, as the list shows it."""
+    if invitation.accepted_at is not None:
+        return "joined"
+    if invitation.revoked_at is not None:
+        return "withdrawn"
+    if rules.is_pending(invitation, everyone, now):
+        return "waiting"
+    if invitation.is_pending(now):
+        return "inside"  # still open, but to someone who joined another way
+    return "expired"
 
 
 @login_required

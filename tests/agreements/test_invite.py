@@ -92,6 +92,25 @@ def test_the_page_lists_the_invitations(
     assert f'action="{manage("revoke", invitation)}"' in html(response)
 
 
+def test_an_invitation_to_someone_already_inside_waits_on_nobody(
+    client: Client, path: str, agreement: Agreement, alice: User, bob: User
+) -> None:
+    """An invitation went to an address of bob's before he made it his own (he was already
+    in): it is still open, but waits on nobody, so the list says he is in and offers no
+    resend."""
+    invitation = invite(agreement, "bob.new@example.com")
+    User.objects.filter(pk=bob.pk).update(email="bob.new@example.com")
+    client.force_login(alice)
+
+    response = client.get(path)
+
+    words = text(response)
+    assert "bob.new@example.com Already in this agreement" in words
+    assert "Waiting, until" not in words
+    assert f'action="{manage("resend", invitation)}"' not in html(response)
+    assert f'action="{manage("revoke", invitation)}"' in html(response)  # may still be tidied
+
+
 def test_inviting_stores_the_invitation_and_emails_the_link(
     client: Client,
     path: str,
