@@ -1,0 +1,117 @@
+"""Every change to an agreement. Each function is one transaction, records what happened as an
+Event, and then settles the agreement: what the rules (agreements/rules.py) derive from it is
+stored (`settle`).
+
+Functions take keyword arguments, never a request, and raise NegotiationError with a message
+meant for the person who tried. Callers use the names below (`services.need_respond`); the
+modules hold them by topic:
+
+- core: NegotiationError, recording a change and settling the agreement after it (`settle`),
+  the locks and the order every change takes them in, and the checks the topics share;
+- agreements: starting an agreement and leaving one;
+- invitations: inviting by address, the link and joining with it, addresses that change or
+  are forgotten when an account is deleted;
+- facilitators: agreeing to a facilitator and ending their place;
+- needs: a need from draft to decision, its answers and comments;
+- versions: signing, asking for answers by a date, renegotiating;
+- notes: a party's private notes.
+
+Each topic imports core, which imports none of them; agreements and invitations also import
+facilitators (whether a facilitator may read changes when a party joins or leaves).
+"""
+
+from agreements.services.agreements import agreement_create, agreement_leave
+from agreements.services.core import NegotiationError, settle
+from agreements.services.facilitators import (
+    facilitator_consent,
+    facilitator_end,
+    facilitators_of,
+)
+from agreements.services.invitations import (
+    FORGOTTEN_DOMAIN,
+    INVITATION_LIFETIME,
+    INVITATION_SALT,
+    address_changed,
+    forgotten_address,
+    invitation_accept,
+    invitation_check_invitee,
+    invitation_create,
+    invitation_facilitators,
+    invitation_from_token,
+    invitation_joined_with,
+    invitation_resend,
+    invitation_revoke,
+    invitation_token,
+    invitation_url,
+    invitations_forget,
+    is_forgotten,
+    is_invitee,
+    masked_address,
+)
+from agreements.services.needs import (
+    latest_answers,
+    need_comment,
+    need_delete_draft,
+    need_draft,
+    need_drop,
+    need_edit,
+    need_offer_again,
+    need_put_down,
+    need_reopen,
+    need_respond,
+    need_withdraw,
+)
+from agreements.services.notes import private_note_save
+from agreements.services.versions import (
+    RESPOND_BY_LIMIT,
+    open_needs,
+    version_renegotiate,
+    version_set_respond_by,
+    version_sign,
+)
+
+__all__ = [
+    "FORGOTTEN_DOMAIN",
+    "INVITATION_LIFETIME",
+    "INVITATION_SALT",
+    "RESPOND_BY_LIMIT",
+    "NegotiationError",
+    "address_changed",
+    "agreement_create",
+    "agreement_leave",
+    "facilitator_consent",
+    "facilitator_end",
+    "facilitators_of",
+    "forgotten_address",
+    "invitation_accept",
+    "invitation_check_invitee",
+    "invitation_create",
+    "invitation_facilitators",
+    "invitation_from_token",
+    "invitation_joined_with",
+    "invitation_resend",
+    "invitation_revoke",
+    "invitation_token",
+    "invitation_url",
+    "invitations_forget",
+    "is_forgotten",
+    "is_invitee",
+    "latest_answers",
+    "masked_address",
+    "need_comment",
+    "need_delete_draft",
+    "need_draft",
+    "need_drop",
+    "need_edit",
+    "need_offer_again",
+    "need_put_down",
+    "need_reopen",
+    "need_respond",
+    "need_withdraw",
+    "open_needs",
+    "private_note_save",
+    "settle",
+    "version_renegotiate",
+    "version_set_respond_by",
+    "version_sign",
+]
