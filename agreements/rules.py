@@ -95,13 +95,19 @@ def ready_to_sign(live: Iterable[tuple[str, bool]]) -> bool:
     return bool(live) and not any(state == NeedState.OPEN or hidden for state, hidden in live)
 
 
+def goes_to_someone_inside(invitation: Invitation, participants: Iterable[Participant]) -> bool:
+    """The invitation's address is that of someone already in the agreement (who joined
+    another way, or made the address their own since)."""
+    inside = {p.user.email.lower() for p in participants if p.left_at is None}
+    return invitation.email.lower() in inside
+
+
 def is_pending(
     invitation: Invitation, participants: Iterable[Participant], now: datetime.datetime
 ) -> bool:
     """An invitation still waits for an answer: not accepted, revoked or expired, and not to
     someone who is already in the agreement."""
-    inside = {p.user.email.lower() for p in participants if p.left_at is None}
-    return invitation.is_pending(now) and invitation.email.lower() not in inside
+    return invitation.is_pending(now) and not goes_to_someone_inside(invitation, participants)
 
 
 @dataclass

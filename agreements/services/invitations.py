@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.text import header_line
+from agreements import rules
 from agreements.models import (
     Agreement,
     Event,
@@ -217,6 +218,9 @@ def invitation_resend(
     """Send a fresh link (valid for another 14 days); the old link stops working."""
     now = _now(now)
     invitation = _lock_pending_invitation(invitation.pk, actor, now)
+    everyone = Participant.objects.filter(agreement=invitation.agreement).select_related("user")
+    if rules.goes_to_someone_inside(invitation, everyone):
+        raise NegotiationError(_("They are already in this agreement: there is nothing to resend."))
     invitation.nonce = new_nonce()
     invitation.sent_at = now
     invitation.expires_at = now + INVITATION_LIFETIME

@@ -80,8 +80,8 @@ def _status(invitation: Invitation, everyone: list[Participant], now: datetime.d
         return "withdrawn"
     if rules.is_pending(invitation, everyone, now):
         return "waiting"
-    if invitation.is_pending(now):
-        return "inside"  # still open, but to someone who joined another way
+    if rules.goes_to_someone_inside(invitation, everyone):
+        return "inside"  # still open, or expired: either way nothing waits on them
     return "expired"
 
 

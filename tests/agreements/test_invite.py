@@ -179,6 +179,27 @@ def test_a_get_changes_nothing(
     assert snapshot() == before
 
 
+def test_an_invitation_to_someone_already_inside_is_not_resent(
+    client: Client,
+    agreement: Agreement,
+    alice: User,
+    bob: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    invitation = invite(agreement, "bob.new@example.com")
+    User.objects.filter(pk=bob.pk).update(email="bob.new@example.com")
+    mail.outbox.clear()
+    client.force_login(alice)
+    before = snapshot()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(manage("resend", invitation), follow=True)
+
+    assert "They are already in this agreement: there is nothing to resend." in text(response)
+    assert snapshot() == before
+    assert mail.outbox == []
+
+
 def test_resending_sends_a_new_link_and_the_old_one_stops_working(
     client: Client,
     invitation: Invitation,
