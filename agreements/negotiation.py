@@ -268,27 +268,107 @@ def build(
 ) -> VersionView:
     """The whole page, or with `only`, just what one need's card needs (that need, the need it
     answers and its counter-proposals): what a live update of one card asks for."""
+    people = _people(agreement)
+    needs = _visible_needs(version, viewer, only=only, with_notes=participant.is_party)
+    views = _need_views(needs, people, viewer=viewer, participant=participant, version=version)
+    hidden_needs = {view.need.pk for view in views if view.hidden}
+    hidden_counters = _hidden_counters(views, viewer)
+    views = [view for view in views if view.need.pk not in hidden_counters]
+    _link(views, base_url=reverse("agreements:detail", args=[agreement.public_id]))
+    live = [view for view in views if view.need.is_live]
+    around = (
+        _around_card(agreement, version)
+        if only is not None
+        else _around_page(agreement, version, participant, people)
+    )
+    return VersionView(
+        agreement=agreement,
+        version=version,
+        viewer=viewer,
+        participant=participant,
+        parties=people.parties,
+        facilitators=[p for p in people.active if p.is_facilitator and p.may_read],
+        facilitator_requests=around.requests,
+        groups=_groups(views),
+        standing=_standing(live, people.parties),
+        events=_mask_hidden_answers(around.events, hidden_needs, hidden_counters, viewer),
+        signed_by=around.signed_by,
+        versions=around.versions,
+        invitations=around.invitations,
+        open_count=sum(_shown_state(view) == NeedState.OPEN for view in live),
+        live_count=len(live),
+        is_current=around.is_current,
+    )
+
+
+@dataclass
+class _People:
+    """Who is in the agreement, loaded once for the whole page."""
+
+    everyone: list[Participant]  # whoever left too, in the order they joined
+    active: list[Participant]
+    parties: list[Participant]
+    users: dict[int, User]  # everyone's user, by id: whom `_name` gives each row
+
+
+def _people(agreement: Agreement) -> _People:
+    """Everyone in the agreement, in one query: the people the page names are theirs, told
+    apart by name among those still in it."""
     everyone = list(
         Participant.objects.filter(agreement=agreement)
         .select_related("user")
         .order_by("joined_at", "pk")  # in the order they joined, whoever visited last
     )
     active = [p for p in everyone if p.left_at is None]
-    parties = [p for p in active if p.is_party]
-    facilitators = [p for p in active if p.is_facilitator and p.may_read]
-    waiting = [p for p in active if p.is_waiting]
-    party_ids = {p.user_id for p in parties}
-
     users = {p.user_id: p.user for p in everyone}
     tell_apart([p.user for p in active], users.values())
+    return _People(everyone, active, [p for p in active if p.is_party], users)
 
-    needs = _visible_needs(version, viewer, only=only, with_notes=participant.is_party)
-    ids = [need.pk for need in needs]
-    # What each need is drawn from, in three plain queries; the people in them are the
-    # participants' users (`_name`), not a copy per row.
-    addressee_ids: dict[int, list[int]] = defaultdict(list)
-    responses: dict[int, list[Response]] = defaultdict(list)
-    comments: dict[int, list[Comment]] = defaultdict(list)
+
+def _need_views(
+    needs: list[Need],
+    people: _People,
+    *,
+    viewer: User,
+    participant: Participant,
+    version: Version,
+) -> list[NeedView]:
+    """Each need as `viewer` sees it, drawn from three plain queries; the people in them are
+    the participants' users (`_name`), not a copy per row."""
+    addressee_ids, responses, comments = _rows_of([need.pk for need in needs])
+    users = people.users
+    _name(needs, "author", users)
+    _name((r for rows in responses.values() for r in rows), "party", users)
+    _name((c for rows in comments.values() for c in rows), "author", users)
+    _look_up({u for rows in addressee_ids.values() for u in rows}, users)
+    is_party = participant.is_party and version.is_open
+    may_comment = participant.may_read and version.is_open
+    return [
+        _need_view(
+            need=need,
+            addressees=[users[user_id] for user_id in addressee_ids[need.pk]],
+            responses=responses[need.pk],
+            comments=comments[need.pk],
+            viewer=viewer,
+            active=people.active,
+            previous_visit=participant.previous_seen_at,
+            is_party=is_party,
+            may_comment=may_comment,
+        )
+        for need in needs
+    ]
+
+
+def _rows_of(
+    ids: list[int],
+) -> tuple[
+    defaultdict[int, list[int]], defaultdict[int, list[Response]], defaultdict[int, list[Comment]]
+]:
+    """Each need's addressees (their ids), answers and comments: three queries, none when
+    there is no need."""
+    addressee_ids: defaultdict[int, list[int]] = defaultdict(list)
+    responses: defaultdict[int, list[Response]] = defaultdict(list)
+    comments: defaultdict[int, list[Comment]] = defaultdict(list)
     if ids:
         through = Need.addressees.through.objects.filter(need_id__in=ids)
         for need_id, user_id in through.values_list("need_id", "user_id"):
@@ -297,67 +377,58 @@ def build(
             responses[response.need_id].append(response)
         for comment in Comment.objects.filter(need_id__in=ids):
             comments[comment.need_id].append(comment)
-    _name(needs, "author", users)
-    _name((r for rows in responses.values() for r in rows), "party", users)
-    _name((c for rows in comments.values() for c in rows), "author", users)
-    _look_up({u for rows in addressee_ids.values() for u in rows}, users)
-    base_url = reverse("agreements:detail", args=[agreement.public_id])
-    previous_visit = participant.previous_seen_at
-    groups: dict[str, list[NeedView]] = {name: [] for name in GROUP_ORDER}
-    standing = {p.user_id: Standing(party=p.user) for p in parties}
-    is_party = participant.is_party and version.is_open
-    may_comment = participant.may_read and version.is_open
-    open_count = live_count = 0
+    return addressee_ids, responses, comments
 
-    views = [
-        _need_view(
-            need=need,
-            addressees=[users[user_id] for user_id in addressee_ids[need.pk]],
-            responses=responses[need.pk],
-            comments=comments[need.pk],
-            viewer=viewer,
-            active=active,
-            previous_visit=previous_visit,
-            is_party=is_party,
-            may_comment=may_comment,
-            party_ids=party_ids,
-        )
-        for need in needs
-    ]
-    hidden_needs = {view.need.pk for view in views if view.hidden}
+
+def _hidden_counters(views: list[NeedView], viewer: User) -> set[int]:
+    """The counter-proposals `viewer` may not see (`rules.may_see`)."""
     every = {view.need.pk: view.need for view in views}
-    hidden_counters = {
+    return {
         view.need.pk
         for view in views
         if view.need.answers_id
         and not may_see(view.need, every.get(view.need.answers_id), viewer.pk)
     }
-    views = [view for view in views if view.need.pk not in hidden_counters]
+
+
+def _link(views: list[NeedView], *, base_url: str) -> None:
+    """Give each card its URLs, the need it answers and its counter-proposals."""
     by_id = {view.need.pk: view.need for view in views}
     counters: dict[int, list[Need]] = defaultdict(list)
     for view in views:
         if view.need.answers_id:
             counters[view.need.answers_id].append(view.need)
-
     for view in views:
         need = view.need
         view.base_url = base_url
         view.answers_need = by_id.get(need.answers_id) if need.answers_id else None
         view.counters = counters.get(need.pk, [])
-        if need.is_draft:
+
+
+def _shown_state(view: NeedView) -> str:
+    """A need's state as the page shows it: open while its answers are hidden."""
+    return NeedState.OPEN if view.hidden else view.need.state
+
+
+def _groups(views: list[NeedView]) -> dict[str, list[NeedView]]:
+    """The cards by group (`GROUP_ORDER`): those waiting on the viewer's answer first."""
+    groups: dict[str, list[NeedView]] = {name: [] for name in GROUP_ORDER}
+    for view in views:
+        if view.need.is_draft:
             groups["drafts"].append(view)
-            continue
-        if not need.is_live:
+        elif not view.need.is_live:
             groups["closed"].append(view)
-            continue
-        live_count += 1
-        shown_state = NeedState.OPEN if view.hidden else need.state
-        if shown_state == NeedState.OPEN:
-            open_count += 1
-        if view.can_answer and view.mine is None:
+        elif view.can_answer and view.mine is None:
             groups["waiting"].append(view)
         else:
-            groups[shown_state].append(view)
+            groups[_shown_state(view)].append(view)
+    return groups
+
+
+def _standing(live: list[NeedView], parties: list[Participant]) -> list[Standing]:
+    """Where each party stands on the needs on the table; an answer still hidden is open."""
+    standing = {p.user_id: Standing(party=p.user) for p in parties}
+    for view in live:
         for answer in view.answers:
             party_standing = standing.get(answer.party.pk)
             if party_standing is None:
@@ -369,50 +440,63 @@ def build(
                 party_standing.declined += 1
             else:
                 party_standing.open += 1
+    return list(standing.values())
 
-    if only is not None:
-        # A card shows nothing of the page around it (history, signatures, versions,
-        # invitations): a live update waits for every query, so it asks for none of those.
-        events: list[Event] = []
-        signed_by: list[User] = []
-        versions = [version]
-        invitations: list[Invitation] = []
-        requests: list[FacilitatorRequest] = []
-        # Only the latest version is ever open, and cards are refreshed on open versions.
-        is_current = (
-            version.is_open or not agreement.versions.filter(number__gt=version.number).exists()
-        )
-    else:
-        events = _latest_events(agreement, version, related=["need"])
-        _name(events, "actor", users)
-        signatures = list(version.signatures.order_by("signed_at", "pk"))
-        _name(signatures, "party", users)
-        signed_by = [s.party for s in signatures]
-        versions = list(agreement.versions.order_by("number"))
-        is_current = versions[-1].pk == version.pk
-        now = timezone.now()
-        invitations = [
-            i for i in agreement.invitations.order_by("-created_at") if is_pending(i, everyone, now)
-        ]
-        _name(invitations, "invited_by", users)
-        requests = _facilitator_requests(waiting, parties) if participant.is_party else []
-    return VersionView(
-        agreement=agreement,
-        version=version,
-        viewer=viewer,
-        participant=participant,
-        parties=parties,
-        facilitators=facilitators,
-        facilitator_requests=requests,
-        groups=groups,
-        standing=list(standing.values()),
-        events=_mask_hidden_answers(events, hidden_needs, hidden_counters, viewer),
-        signed_by=signed_by,
+
+@dataclass
+class _Around:
+    """What the page shows around the needs."""
+
+    events: list[Event]
+    signed_by: list[User]
+    versions: list[Version]
+    invitations: list[Invitation]
+    requests: list[FacilitatorRequest]
+    is_current: bool
+
+
+def _around_card(agreement: Agreement, version: Version) -> _Around:
+    """A card shows nothing of the page around it (history, signatures, versions,
+    invitations): a live update waits for every query, so it asks for none of those."""
+    # Only the latest version is ever open, and cards are refreshed on open versions.
+    is_current = (
+        version.is_open or not agreement.versions.filter(number__gt=version.number).exists()
+    )
+    return _Around(
+        events=[],
+        signed_by=[],
+        versions=[version],
+        invitations=[],
+        requests=[],
+        is_current=is_current,
+    )
+
+
+def _around_page(
+    agreement: Agreement, version: Version, participant: Participant, people: _People
+) -> _Around:
+    """The history, signatures, versions and pending invitations, and for a party the
+    facilitators waiting for their agreement."""
+    events = _latest_events(agreement, version, related=["need"])
+    _name(events, "actor", people.users)
+    signatures = list(version.signatures.order_by("signed_at", "pk"))
+    _name(signatures, "party", people.users)
+    versions = list(agreement.versions.order_by("number"))
+    now = timezone.now()
+    invitations = [
+        i
+        for i in agreement.invitations.order_by("-created_at")
+        if is_pending(i, people.everyone, now)
+    ]
+    _name(invitations, "invited_by", people.users)
+    waiting = [p for p in people.active if p.is_waiting]
+    return _Around(
+        events=events,
+        signed_by=[s.party for s in signatures],
         versions=versions,
         invitations=invitations,
-        open_count=open_count,
-        live_count=live_count,
-        is_current=is_current,
+        requests=_facilitator_requests(waiting, people.parties) if participant.is_party else [],
+        is_current=versions[-1].pk == version.pk,
     )
 
 
@@ -427,39 +511,17 @@ def _need_view(
     previous_visit: datetime.datetime | None,
     is_party: bool,
     may_comment: bool,
-    party_ids: set[int],
 ) -> NeedView:
-    addressees = sorted(addressees, key=lambda u: u.name.lower())
     latest = latest_answers(responses, need.revision)
     hidden = need.answers_hidden  # stored by the rules after every change (`rules.answers_hidden`)
-    answers = [
-        Answer(
-            party=user,
-            response=latest.get(user.pk),
-            hidden=hidden and user.pk != viewer.pk and user.pk in latest,
-        )
-        for user in addressees
-    ]
-    if hidden:
-        # Nobody learns even *that* others answered, only how many are still to answer.
-        answers = [
-            a if a.party.pk == viewer.pk else Answer(party=a.party, response=None, hidden=True)
-            for a in answers
-        ]
-    seen_since = need.put_down_at or need.created_at
-    seen_by = [
-        p.user
-        for p in active
-        if p.user_id != need.author_id and p.last_seen_at and p.last_seen_at >= seen_since
-    ]
     is_author = need.author_id == viewer.pk
     carried = need.carried_from_id is not None
     live = need.is_live and is_party
     return NeedView(
         need=need,
-        answers=answers,
+        answers=_answers(addressees, latest, viewer, hidden=hidden),
         comments=comments,
-        seen_by=seen_by,
+        seen_by=_seen_by(need, active),
         mine=latest.get(viewer.pk),
         is_new=bool(
             previous_visit
@@ -484,6 +546,37 @@ def _need_view(
         note=getattr(need, "my_note", None) or "",
         note_updated_at=getattr(need, "my_note_updated_at", None),
     )
+
+
+def _answers(
+    addressees: list[User], latest: dict[int, Response], viewer: User, *, hidden: bool
+) -> list[Answer]:
+    """Each addressee's latest answer, by name."""
+    answers = [
+        Answer(
+            party=user,
+            response=latest.get(user.pk),
+            hidden=hidden and user.pk != viewer.pk and user.pk in latest,
+        )
+        for user in sorted(addressees, key=lambda u: u.name.lower())
+    ]
+    if hidden:
+        # Nobody learns even *that* others answered, only how many are still to answer.
+        answers = [
+            a if a.party.pk == viewer.pk else Answer(party=a.party, response=None, hidden=True)
+            for a in answers
+        ]
+    return answers
+
+
+def _seen_by(need: Need, active: list[Participant]) -> list[User]:
+    """Who has been to the page since the need was put down (its author aside)."""
+    seen_since = need.put_down_at or need.created_at
+    return [
+        p.user
+        for p in active
+        if p.user_id != need.author_id and p.last_seen_at and p.last_seen_at >= seen_since
+    ]
 
 
 def _shown_change(

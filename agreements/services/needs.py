@@ -227,6 +227,39 @@ def _same_answer(
     return counter.is_live and (counter.statement, counter.looks_like) == (statement, looks_like)
 
 
+def _counter_propose(
+    need: Need,
+    party: User,
+    latest: Response | None,
+    statement: str,
+    looks_like: str,
+    now: datetime.datetime,
+) -> Need:
+    """Put a counter-proposal down: a new need in the same version, addressed back to the
+    author of the need it answers. A party has one on the table at a time."""
+    if latest is not None and latest.counter is not None and latest.counter.is_live:
+        raise NegotiationError(
+            _(
+                "Your counter-proposal is already on the table. To offer another, "
+                "withdraw that one first."
+            )
+        )
+    counter = Need.objects.create(
+        version=need.version,
+        author=party,
+        statement=statement,
+        looks_like=looks_like,
+        category=need.category,
+        status=Need.Status.PUT_DOWN,
+        answers=need,
+        created_at=now,
+        put_down_at=now,
+        changed_at=now,
+    )
+    counter.addressees.set([need.author_id])
+    return counter
+
+
 @transaction.atomic
 def need_respond(
     *,
@@ -260,26 +293,7 @@ def need_respond(
     if latest is not None and _same_answer(latest, answer, reason, statement, looks_like):
         return latest  # a second click of the same button: it was recorded once already
     if answer == Response.Answer.COUNTER:
-        if latest is not None and latest.counter is not None and latest.counter.is_live:
-            raise NegotiationError(
-                _(
-                    "Your counter-proposal is already on the table. To offer another, "
-                    "withdraw that one first."
-                )
-            )
-        counter = Need.objects.create(
-            version=version,
-            author=party,
-            statement=statement,
-            looks_like=looks_like,
-            category=need.category,
-            status=Need.Status.PUT_DOWN,
-            answers=need,
-            created_at=now,
-            put_down_at=now,
-            changed_at=now,
-        )
-        counter.addressees.set([need.author_id])
+        counter = _counter_propose(need, party, latest, statement, looks_like, now)
     response = Response.objects.create(
         need=need,
         party=party,

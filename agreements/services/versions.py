@@ -97,27 +97,12 @@ def version_set_respond_by(
     return version
 
 
-@transaction.atomic
-def version_renegotiate(
-    *, agreement: Agreement, party: User, reason: str, now: datetime.datetime | None = None
-) -> Version:
-    """Open version N+1. Agreed needs carry forward as agreed; the sealed one stays as it was."""
-    now = _now(now)
-    _party(agreement, party)
-    reason = _check_text(reason, label=_("Why you are reopening it"), limit=500)
-    current = (
-        Version.objects.select_for_update().filter(agreement=agreement).order_by("-number").first()
-    )
-    if current is None or current.state != Version.State.SEALED:
-        raise NegotiationError(
-            _("The current version is still being negotiated; change it there instead.")
-        )
-    current.state = Version.State.SUPERSEDED
-    current.save(update_fields=["state"])
-    number = (agreement.versions.aggregate(n=Max("number"))["n"] or 0) + 1
-    version = Version.objects.create(
-        agreement=agreement, number=number, reason=reason, opened_by=party, opened_at=now
-    )
+def _carry_agreed(
+    agreement: Agreement, current: Version, version: Version, now: datetime.datetime
+) -> None:
+    """Carry the needs agreed in `current` into the new `version`, agreed, each with an
+    acceptance from its addressees who are still parties. A need whose author, or every
+    addressee, has left stays behind."""
     parties = set(
         Participant.objects.parties().filter(agreement=agreement).values_list("user_id", flat=True)
     )
@@ -151,6 +136,30 @@ def version_renegotiate(
             )
             for pk in addressees
         )
+
+
+@transaction.atomic
+def version_renegotiate(
+    *, agreement: Agreement, party: User, reason: str, now: datetime.datetime | None = None
+) -> Version:
+    """Open version N+1. Agreed needs carry forward as agreed; the sealed one stays as it was."""
+    now = _now(now)
+    _party(agreement, party)
+    reason = _check_text(reason, label=_("Why you are reopening it"), limit=500)
+    current = (
+        Version.objects.select_for_update().filter(agreement=agreement).order_by("-number").first()
+    )
+    if current is None or current.state != Version.State.SEALED:
+        raise NegotiationError(
+            _("The current version is still being negotiated; change it there instead.")
+        )
+    current.state = Version.State.SUPERSEDED
+    current.save(update_fields=["state"])
+    number = (agreement.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    version = Version.objects.create(
+        agreement=agreement, number=number, reason=reason, opened_by=party, opened_at=now
+    )
+    _carry_agreed(agreement, current, version, now)
     # Drafts are private notes, not part of the record: they move on with the negotiation.
     Need.objects.filter(version=current, status=Need.Status.DRAFT).update(version=version)
     _record(

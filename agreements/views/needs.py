@@ -58,23 +58,25 @@ def _too_many_needs(request: AuthenticatedHttpRequest) -> str:
     ) % {"limit": NEED_LIMIT}
 
 
+def _suggested(request: AuthenticatedHttpRequest) -> dict[str, Any]:
+    """The words of the library suggestion the link names (`?suggestion=`), to start from."""
+    suggestion = BY_SLUG.get(request.GET.get("suggestion", ""))
+    if suggestion is None:
+        return {}
+    return {
+        "statement": suggestion.statement,
+        "looks_like": suggestion.looks_like,
+        "category": suggestion.category,
+    }
+
+
 @login_required
 def need_new(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     participant = party_for(request, public_id)
     agreement = participant.agreement
     version = negotiation.current_version(agreement)
     others = _others(participant)
-    suggestion = BY_SLUG.get(request.GET.get("suggestion", ""))
-    initial = (
-        {
-            "statement": suggestion.statement,
-            "looks_like": suggestion.looks_like,
-            "category": suggestion.category,
-        }
-        if suggestion
-        else {}
-    )
-    form = NeedWithAddresseesForm(request.POST or None, initial=initial, others=others)
+    form = NeedWithAddresseesForm(request.POST or None, initial=_suggested(request), others=others)
     if request.method == "POST" and form.is_valid():
         if limited := _too_many_needs(request):
             return too_many(request, limited)
