@@ -26,7 +26,7 @@ from agreements.models import (
     Version,
     needs_hidden_from,
 )
-from agreements.rules import is_pending, latest_answers, may_see, ready_to_sign
+from agreements.rules import is_pending, latest_answers, may_change, may_see, ready_to_sign
 
 HISTORY_LENGTH = 30
 
@@ -536,7 +536,8 @@ def _need_view(
         reworded_since_you_answered=viewer.pk not in latest
         and any(r.party_id == viewer.pk and r.revision < need.revision for r in responses),
         can_answer=live and viewer.pk in {u.pk for u in addressees},
-        can_edit=is_party and ((need.is_draft and is_author) or (live and (is_author or carried))),
+        can_edit=is_party
+        and ((need.is_draft and is_author) or (live and may_change(need, viewer.pk))),
         # While hidden the need shows as open, to its author too, and may be withdrawn as such:
         # whatever was answered stays hidden for good (`Need.HIDES_ANSWERS`).
         can_withdraw=live and is_author and (hidden or need.state == NeedState.OPEN),

@@ -67,6 +67,12 @@ def is_hidden_answer(answered: Need | None) -> bool:
     return answered is not None and answered.answers_hidden
 
 
+def may_change(need: Need, user_id: int) -> bool:
+    """The author changes their own need; a need carried over from an earlier version belongs
+    to everyone, so any party may reword, reopen or drop it."""
+    return need.author_id == user_id or need.carried_from_id is not None
+
+
 def may_see(need: Need, answered: Need | None, viewer_id: int) -> bool:
     """Whether a person may see a need (`answered`: the need it answers, if any): their own
     always; nobody else's draft, nor someone else's counter-proposal that is a hidden answer.

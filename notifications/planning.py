@@ -1,6 +1,6 @@
 """Which reminders an agreement's state calls for, and keeping the pending rows in step with it.
 
-`plan_agreement` runs inside every change to an agreement (from `agreements.services._record`),
+`plan_agreement` runs inside every change to an agreement (once it settled: `receivers.py`),
 so rows appear the moment somebody starts waiting and go the moment nobody does; the send task
 asks `wanted` again under its row lock before anything goes out."""
 

@@ -78,12 +78,6 @@ def need_draft(
     )
 
 
-def _may_change(need: Need, actor: User) -> bool:
-    """The author changes their own need; a need carried over from an earlier version belongs
-    to everyone, so any party may reword, reopen or drop it."""
-    return need.author_id == actor.pk or need.carried_from_id is not None
-
-
 @transaction.atomic
 def need_edit(
     *,
@@ -101,7 +95,7 @@ def need_edit(
     _party(version.agreement, actor)
     if not (need.is_draft or need.is_live) or (need.is_draft and need.author_id != actor.pk):
         raise NegotiationError(_("This need cannot be changed."))
-    if not _may_change(need, actor):
+    if not rules.may_change(need, actor.pk):
         raise NegotiationError(_("Only the person who put this need down can reword it."))
     statement, looks_like = _clean_need_text(statement, looks_like)
     reworded = (statement, looks_like) != (need.statement, need.looks_like)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
-from agreements import cards, negotiation, services
+from agreements import cards, negotiation, rules, services
 from agreements.forms import (
     CommentForm,
     NeedForm,
@@ -25,7 +25,6 @@ from agreements.forms import (
 from agreements.library import BY_SLUG, suggestions_for
 from agreements.models import Need, Participant, Response
 from agreements.services import NegotiationError
-from agreements.services.needs import _may_change
 from agreements.views.access import need_for, participant_for, party_for
 from agreements.views.agreement import act_on, after_action
 from config.ratelimit import too_many, within_limit
@@ -167,7 +166,7 @@ def need_edit(request: AuthenticatedHttpRequest, public_id: str, pk: int) -> Htt
     participant = party_for(request, public_id)
     need = need_for(participant, pk)
     context: dict[str, Any] = {"agreement": participant.agreement, "need": need}
-    if not _may_change(need, request.user):
+    if not rules.may_change(need, request.user.pk):
         # Nothing to offer: not even the words in a form they could not save.
         return render(request, "agreements/need_form.html", context)
     initial = {

@@ -1,5 +1,5 @@
 """Which reminders an agreement's state calls for: rows appear when someone starts waiting and
-go when nobody does. Every change to an agreement plans them (agreements.services._record)."""
+go when nobody does. Every change to an agreement plans them, once it settled."""
 
 import datetime
 
