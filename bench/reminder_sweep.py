@@ -130,7 +130,7 @@ def settled_as_stored(now: datetime.datetime) -> bool:
 
     before = stored()
     with transaction.atomic():
-        settle(agreement, now=now)
+        settle(agreement, now=now, announce=False)  # the stored facts only: reminders as they are
     return stored() == before
 
 

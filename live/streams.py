@@ -190,7 +190,7 @@ def presence(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     )
     others = [p.user for p in here]
     return render(
-        request, "agreements/_presence.html", {"others": others, "agreement": participant.agreement}
+        request, "live/_presence.html", {"others": others, "agreement": participant.agreement}
     )
 
 

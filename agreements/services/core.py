@@ -77,9 +77,11 @@ def settle(agreement: Agreement, *, now: datetime.datetime, announce: bool = Tru
     """Store what the rules derive from the agreement as it stands now: each need's state and
     whether its answers are hidden, and who waits on whom (`models.Wait`). Runs inside every
     change, under the lock of the agreement's latest version, so that the changes to one
-    agreement settle one after the other. Then `signals.settled` tells the apps that follow
-    it (the reminders), unless `announce` is off (a migration, whose models those apps may not
-    match yet)."""
+    agreement settle one after the other; also after rows changed some other way (the admin, an
+    address change, `manage.py settle_agreements`). Then `signals.settled` tells the apps that
+    follow it (the reminders are planned again), unless `announce` is off: the stored facts
+    only, as a migration needs (the other apps' models may not match its point of the schema
+    yet) and as a check that compares them does."""
     version = _lock_latest_version(agreement.pk)
     loaded = load(agreement, version)
     if version.is_open:  # a closed version's needs never change

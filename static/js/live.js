@@ -1,4 +1,4 @@
-// Live updates (see agreements/streams.py). Rules for the requests the stream triggers:
+// Live updates (see live/streams.py). Rules for the requests the stream triggers:
 // - a change the page already shows (the person's own action brought a fresh region) is not
 //   fetched again, and while the person's own action is on its way, announcements wait for it;
 // - elements with data-live-delay wait that long (and up to half as long again, at random)

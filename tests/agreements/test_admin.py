@@ -6,6 +6,7 @@ from accounts.models import User
 from agreements import services
 from agreements.dashboard import waiting_count
 from agreements.models import Invitation, Response
+from notifications.models import Reason, Reminder
 
 
 @pytest.fixture
@@ -54,6 +55,10 @@ def test_an_invitation_deleted_in_the_admin_waits_on_nobody_any_more(
     agreement = services.agreement_create(creator=alice, title="Ours")
     invitation = services.invitation_create(agreement=agreement, inviter=alice, email=bob.email)
     assert waiting_count(bob) == 1
+    reminders = Reminder.objects.pending().filter(
+        subject=invitation.pk, reason__in=[Reason.INVITATION, Reason.INVITEE_WAITING]
+    )
+    assert reminders.count() == 2  # bob's, and later alice's
     client.force_login(operator)
 
     client.post(
@@ -62,6 +67,7 @@ def test_an_invitation_deleted_in_the_admin_waits_on_nobody_any_more(
 
     assert not Invitation.objects.exists()
     assert waiting_count(bob) == 0
+    assert not reminders.exists()  # and nobody is reminded of it
 
 
 @pytest.mark.django_db

@@ -1,6 +1,6 @@
 """The core tells the apps above it what changed through signals sent inside the change's
 transaction (`agreements.signals`): a change and what follows from it commit together or not
-at all, and each change is told once."""
+at all, and each recorded event is told once."""
 
 from collections.abc import Iterator
 from typing import Any
