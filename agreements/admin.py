@@ -40,6 +40,7 @@ class ParticipantInline(admin.TabularInline[Participant, Agreement]):
     extra = 0
     raw_id_fields = ("user",)
     fields = ("user", "role", "joined_at", "left_at")
+    can_delete = False  # someone leaves (left_at); their answers and history stay theirs
 
 
 @admin.register(Agreement)
@@ -50,6 +51,12 @@ class AgreementAdmin(admin.ModelAdmin[Agreement]):
     # Whether answers are hidden was promised to everyone when they answered: it stays.
     readonly_fields = ("public_id", "created_at", "answer_independently")
     inlines = (ParticipantInline,)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # An agreement is its people's record, kept append-only (the database refuses to
+        # delete its events and answers): it ends for each person when they leave or delete
+        # their account, never here.
+        return False
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)

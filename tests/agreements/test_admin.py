@@ -5,8 +5,9 @@ from django.urls import reverse
 from accounts.models import User
 from agreements import services
 from agreements.dashboard import waiting_count
-from agreements.models import Invitation, Response
+from agreements.models import Agreement, Invitation, Participant, Response
 from notifications.models import Reason, Reminder
+from tests.agreements.helpers import html
 
 
 @pytest.fixture
@@ -42,6 +43,26 @@ def test_the_record_cannot_be_changed_in_the_admin(
 
 
 @pytest.mark.django_db
+def test_an_agreement_and_its_people_cannot_be_deleted_in_the_admin(
+    client: Client, operator: User, alice: User, bob: User
+) -> None:
+    agreement = services.agreement_create(creator=alice, title="Ours")
+    Participant.objects.create(agreement=agreement, user=bob)
+    client.force_login(operator)
+
+    page = client.get(reverse("admin:agreements_agreement_change", args=[agreement.pk]))
+    delete = client.post(
+        reverse("admin:agreements_agreement_delete", args=[agreement.pk]), {"post": "yes"}
+    )
+
+    assert page.status_code == 200
+    assert reverse("admin:agreements_agreement_delete", args=[agreement.pk]) not in html(page)
+    assert "participants-0-DELETE" not in html(page)  # nobody is taken out of it either
+    assert delete.status_code == 403
+    assert Agreement.objects.filter(pk=agreement.pk).exists()
+    assert agreement.participants.count() == 2
+
+
 def test_people_who_are_not_staff_are_sent_to_log_in(client: Client, alice: User) -> None:
     client.force_login(alice)
     response = client.get(reverse("admin:agreements_event_changelist"))
