@@ -6,7 +6,6 @@ class LiveConfig(AppConfig):
 
     def ready(self) -> None:
         from agreements.signals import recorded
-
         from live import receivers
 
         recorded.connect(receivers.announce, dispatch_uid="live.announce")
