@@ -9,7 +9,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement, Need, NeedState, Version
-from agreements.rules import is_hidden_answer
+from agreements.rules import may_see
 
 
 class Change(StrEnum):
@@ -74,7 +74,7 @@ def _roots(agreement: Agreement) -> dict[int, int]:
     return roots
 
 
-def _on_the_table(agreement: Agreement, version: Version) -> list[Need]:
+def _on_the_table(agreement: Agreement, version: Version, viewer_id: int) -> list[Need]:
     needs = list(
         version.needs.exclude(status=Need.Status.DRAFT)
         .select_related("author")
@@ -83,19 +83,20 @@ def _on_the_table(agreement: Agreement, version: Version) -> list[Need]:
     if not agreement.answer_independently:
         return needs
     # Answers still hidden on the agreement page stay hidden here: the decision shows as open,
-    # and counter-proposals (answers too) do not show at all.
+    # and counter-proposals (answers too) show to their authors only, as on the page.
     by_id = {need.pk: need for need in needs}
-    shown = [need for need in needs if not is_hidden_answer(by_id.get(need.answers_id or 0))]
+    shown = [need for need in needs if may_see(need, by_id.get(need.answers_id or 0), viewer_id)]
     for need in shown:
         if need.answers_hidden:
             need.state = NeedState.OPEN
     return shown
 
 
-def compare(agreement: Agreement, base: Version, other: Version) -> list[Row]:
+def compare(agreement: Agreement, base: Version, other: Version, viewer_id: int) -> list[Row]:
+    """What changed from `base` to `other`, as `viewer_id` may see it."""
     roots = _roots(agreement)
-    before = {roots[n.pk]: n for n in _on_the_table(agreement, base) if n.is_live}
-    after = {roots[n.pk]: n for n in _on_the_table(agreement, other) if n.is_live}
+    before = {roots[n.pk]: n for n in _on_the_table(agreement, base, viewer_id) if n.is_live}
+    after = {roots[n.pk]: n for n in _on_the_table(agreement, other, viewer_id) if n.is_live}
     rows: list[Row] = []
     for root, old in before.items():
         new = after.get(root)

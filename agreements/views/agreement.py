@@ -235,7 +235,7 @@ def version_compare(request: AuthenticatedHttpRequest, public_id: str) -> HttpRe
         if base is None or other is None:
             form.add_error(None, _("Choose two versions of this agreement."))
         else:
-            rows = compare(agreement, base, other)
+            rows = compare(agreement, base, other, request.user.pk)
     context = {"agreement": agreement, "versions": versions, "form": form, "rows": rows}
     return render(request, "agreements/compare.html", context)
 
