@@ -69,6 +69,14 @@ def invite(agreement: Agreement, email: str, *, inviter: User | None = None) -> 
     return services.invitation_create(agreement=agreement, inviter=inviter, email=email)
 
 
+def invitation_in(message: Any) -> Invitation:
+    """The invitation whose link an email carries. Links are signed with the second they were made,
+    so a test reads the link from the email rather than signing one again and comparing."""
+    link = re.search(r"https?://\S+/invitations/(\S+)/", str(message.body))
+    assert link, message.body
+    return services.invitation_from_token(link.group(1))
+
+
 def join(agreement: Agreement, user: User, *, inviter: User | None = None) -> Participant:
     invitation = invite(agreement, user.email, inviter=inviter)
     return services.invitation_accept(token=services.invitation_token(invitation), user=user)

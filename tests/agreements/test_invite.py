@@ -18,6 +18,7 @@ from tests.agreements.helpers import (
     assert_redirects_to_login,
     detail_url,
     html,
+    invitation_in,
     invite,
     messages_of,
     person,
@@ -127,7 +128,7 @@ def test_inviting_stores_the_invitation_and_emails_the_link(
     invitation = Invitation.objects.get(email="carol@example.com")
     assert (invitation.agreement, invitation.invited_by) == (agreement, alice)
     assert [m.to for m in mail.outbox] == [["carol@example.com"]]
-    assert services.invitation_url(invitation) in str(mail.outbox[0].body)
+    assert invitation_in(mail.outbox[0]) == invitation
 
 
 @pytest.mark.parametrize(
@@ -219,10 +220,11 @@ def test_resending_sends_a_new_link_and_the_old_one_stops_working(
     assert messages_of(response) == ["Invitation sent again."]
     invitation.refresh_from_db()
     assert invitation.is_pending()
-    new_link = services.invitation_url(invitation)
-    assert new_link != old_link
     assert [m.to for m in mail.outbox] == [["carol@example.com"]]
-    assert new_link in str(mail.outbox[0].body)
+    assert invitation_in(mail.outbox[0]) == invitation  # the new link works
+    old_token = old_link.rstrip("/").rsplit("/", 1)[1]
+    with pytest.raises(services.NegotiationError, match="no longer valid"):
+        services.invitation_from_token(old_token)
 
 
 def test_withdrawing(client: Client, invitation: Invitation, path: str, alice: User) -> None:
