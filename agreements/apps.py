@@ -10,6 +10,9 @@ class AgreementsConfig(AppConfig):
     def ready(self) -> None:
         from allauth.account.signals import email_changed
 
+        from agreements import revisions
+
+        revisions.connect()
         email_changed.connect(_address_changed, dispatch_uid="agreements.address_changed")
 
 

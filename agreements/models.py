@@ -520,3 +520,25 @@ class Wait(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agreement} waits on {self.user or self.email} for {self.reason}"
+
+
+class Change(models.Model):
+    """One write that changed what a page of an agreement shows: the counter that kept pages,
+        cards and history lines are keyed by (agreements/kept.py, agreements/revisions.py).
+
+        Rows are only ever added, never updated or removed (except with their agreement), so the
+        number of an agreement's rows grows with every committed write: that number is its
+        revision. Adding a row takes no lock another write waits for, so two writes never wait on
+        each other for it. `need_id` names the need whose card changed (a plain number: a draft
+        may be deleted, its changes stay counted); null when the write may show anywhere, 0 for a
+    visit (`revisions.SEEN`: every card says who has seen it)."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="changes")
+    need_id = models.PositiveBigIntegerField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["agreement", "need_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.agreement_id}:{self.need_id or '*'}@{self.at:%Y-%m-%d %H:%M:%S}"

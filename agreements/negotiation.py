@@ -62,8 +62,8 @@ class NeedView:
     note_updated_at: datetime.datetime | None = None
 
     base_url: str = ""
-    # The card, rendered (agreements/cards.py): what it is made from, not part of it.
-    html: str = field(default="", metadata={"stamp": False})
+    # The card, rendered (agreements/kept.py).
+    html: str = ""
 
     @property
     def dom_id(self) -> str:

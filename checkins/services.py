@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.text import clean_long_text
+from agreements import revisions
 from agreements.models import Agreement, Need, NeedState, Participant, Version
 from agreements.services import NegotiationError
 from checkins import signals
@@ -212,6 +213,7 @@ def talk_mark(
     TalkAbout.objects.bulk_create(
         [TalkAbout(need=need, party=party, marked_at=now)], ignore_conflicts=True
     )
+    revisions.changed(need.version.agreement_id, need.pk)  # bulk_create sends no signal
 
 
 # What a person may see ----------------------------------------------------------------------

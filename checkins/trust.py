@@ -110,14 +110,6 @@ def kept_share(agreement: Agreement, now: datetime.datetime) -> int | None:
     return round(sum(p.kept * p.count for p in points) / sum(p.count for p in points) * 100)
 
 
-def kept_share_if_any(agreement: Agreement, now: datetime.datetime) -> int | None:
-    """kept_share, for pages that show it beside other things: one query when the agreement
-    has no check-ins."""
-    if not CheckIn.objects.filter(agreement=agreement, opens_at__lte=now).exists():
-        return None
-    return kept_share(agreement, now)
-
-
 def chart(points: list[Point]) -> dict[str, object]:
     """What the SVG template needs: geometry only, every number computed here."""
     plot_bottom = HEIGHT - BOTTOM

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.text import ONE_LINE_MESSAGE, clean_long_text, is_one_line
-from agreements import rules, signals
+from agreements import revisions, rules, signals
 from agreements.loader import load
 from agreements.models import Agreement, Event, Need, Participant, Signature, Version, Wait
 
@@ -85,11 +85,15 @@ def settle(agreement: Agreement, *, now: datetime.datetime, announce: bool = Tru
     version = _lock_latest_version(agreement.pk)
     loaded = load(agreement, version)
     if version.is_open:  # a closed version's needs never change
+        moved = []
         for need in loaded.needs:
             derived = (loaded.state_of(need), loaded.hidden(need))
             if (need.state, need.answers_hidden) != derived:
                 need.state, need.answers_hidden = derived
                 Need.objects.filter(pk=need.pk).update(state=derived[0], answers_hidden=derived[1])
+                moved.append(need.pk)
+        if moved:  # written without the model signals: counted here
+            revisions.changed(agreement.pk, *moved)
     fresh = {rules.wait_key(wait): wait for wait in rules.waits(loaded, now)}
     stale, changed = [], []
     for wait in Wait.objects.filter(agreement=agreement).order_by("pk"):

@@ -5,6 +5,7 @@ Every action is a plain form POST that redirects; with htmx it answers with the 
 page that changed (a built-in template partial), rendered for the person who asked.
 """
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -12,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
 from accounts.http import AuthenticatedHttpRequest
-from agreements import cards, negotiation, pages, services, signals
+from agreements import kept, negotiation, revisions, services, signals
 from agreements.compare import compare
 from agreements.forms import AgreementForm, CompareForm, RenegotiateForm, RespondByForm
 from agreements.models import Agreement, Need, Participant, Version
@@ -36,27 +38,44 @@ def render_page(
     status: int = 200,
     **extra: Any,
 ) -> HttpResponse:
+    template, context = _page(request, participant, version, region=region, **extra)
+    return render(request, template, context, status=status)
+
+
+def _page(
+    request: AuthenticatedHttpRequest,
+    participant: Participant,
+    version: Version,
+    *,
+    region: str = "",
+    **extra: Any,
+) -> tuple[str, dict[str, Any]]:
+    """The template and context of a version's page, or of one `region` of it."""
     view = negotiation.build(
         agreement=participant.agreement,
         version=version,
         viewer=request.user,
         participant=participant,
     )
-    cards.render_cards(request, view, view.items, token=extra.get("csrf_token", ""))
-    cards.render_history(view.events)
-    # What the apps above add to the page (check-ins: how much of what was agreed is kept).
-    added: dict[str, Any] = {}
+    changes = extra.pop("revision", None) or revisions.revision(participant.agreement_id)
+    kept.render_cards(request, view, view.items, changes.cards, token=extra.get("csrf_token", ""))
+    kept.render_history(view.events, changes.cards)
+    # What the apps above add to the page (check-ins: how much of what was agreed is kept),
+    # and when the clock changes what they add.
     now = timezone.now()
+    moments = [view.version.respond_by, *(i.expires_at for i in view.invitations)]
     for _receiver, more in signals.page_context.send(Agreement, agreement=view.agreement, now=now):
-        added.update(cast("dict[str, Any]", more))
-    extra = added | extra
+        added = dict(cast("dict[str, Any]", more))
+        moments.append(added.pop("changes_at", None))
+        extra = added | extra
     if region == "negotiation" and "waiting_count" not in extra:
-        extra["waiting_count"] = pages.waiting_count_update(request.user)
+        extra["waiting_count"] = kept.waiting_count_update(request.user)
     if "respond_by_form" not in extra:
         shown = timezone.localdate(version.respond_by) if version.respond_by else None
         extra["respond_by_form"] = RespondByForm(initial={"respond_by": shown})
+    ahead = [moment for moment in moments if moment is not None and moment > now]
     template = "agreements/detail.html" + (f"#{region}" if region else "")
-    return render(request, template, {"view": view, **extra}, status=status)
+    return template, {"view": view, "changes_at": min(ahead, default=None), **extra}
 
 
 def after_action(
@@ -109,51 +128,77 @@ def show(
     request: AuthenticatedHttpRequest,
     participant: Participant,
     version: Version | None,
-    stamp: pages.Stamp | None,
     *,
+    shown: str = "",
     visit: bool = False,
 ) -> HttpResponse:
-    """A version as someone opens it: the whole page, or for htmx its negotiation region,
-    served from the cache while nothing on it has changed (agreements/pages.py), `version`
-    loaded only to render it. A `visit` (the whole current page) is written down when something
-    changed since the one before. Without a stamp (off PostgreSQL) every page is rendered."""
-    if visit and (stamp is None or stamp.changed or participant.last_seen_at is None):
+    """A version as someone opens it (None: the current one): the whole page, or for htmx its
+    negotiation region, from the cache while nothing on it has changed (agreements/kept.py).
+    A `visit` (the whole current page) is written down when a need changed since the one
+    before. htmx names the version its page shows (`shown`): another one means the page must
+    be reloaded whole."""
+    revision = revisions.revision(participant.agreement_id)
+    since = participant.previous_seen_at
+    changed = since is None or (revision.need_changed_at or since) > since
+    if visit and (changed or participant.last_seen_at is None):
         _mark_visit(participant)
-        stamp = stamp and pages.stamp(participant, stamp.version)
-    # Not kept while a message waits to be shown with the page.
-    kept = stamp if stamp and pages.keeps(request) else None
-    key = pages.key(request, participant, kept) if kept else ""
-    html = pages.kept(key, kept) if kept else None
-    if html is None:
-        if version is None:
-            assert stamp is not None, "a version, or the stamp that names it"
-            version = Version.objects.get(pk=stamp.version)
-        response = render_page(
-            request,
-            participant,
-            version,
-            region="negotiation" if request.htmx else "",
-            csrf_token=pages.CSRF_PLACEHOLDER,
-            csp_nonce=pages.NONCE_PLACEHOLDER,
-            waiting_count=pages.WAITING_PLACEHOLDER if request.htmx else "",
+        # The visit is one change more (see `_mark_visit`); a page rendered from what is there
+        # now is at least that recent.
+        revision = dataclasses.replace(
+            revision,
+            number=revision.number + 1,
+            cards=revisions.CardRevisions(
+                revision.cards.per_need | {revisions.SEEN: revision.cards.per_need.get(0, 0) + 1}
+            ),
         )
-        html = response.content.decode()
-        if kept:
-            pages.keep(key, kept, html)
-    return HttpResponse(pages.for_browser(request, html))
+    place = kept.page_place(request, participant, revision.number, version.pk if version else None)
+    page = kept.page(place) if kept.keeps(request) else None
+    if page is None:
+        version = version or negotiation.current_version(participant.agreement)
+        page = _render_to_keep(request, participant, version, revision)
+        if kept.keeps(request):
+            kept.keep_page(place, page)
+    if shown and shown != page.shown:
+        return HttpResponseClientRefresh()  # a new version opened: the whole page changes
+    return HttpResponse(kept.for_browser(request, page.html))
+
+
+def _render_to_keep(
+    request: AuthenticatedHttpRequest,
+    participant: Participant,
+    version: Version,
+    revision: revisions.Revision,
+) -> kept.Page:
+    """The page with placeholders where the response puts its own values, and what it is
+    compared with on the clock."""
+    template, context = _page(
+        request,
+        participant,
+        version,
+        region="negotiation" if request.htmx else "",
+        csrf_token=kept.CSRF_PLACEHOLDER,
+        csp_nonce=kept.NONCE_PLACEHOLDER,
+        waiting_count=kept.WAITING_PLACEHOLDER if request.htmx else "",
+        revision=revision,
+    )
+    html = render_to_string(template, context, request)
+    shown = f"{version.number}-{version.state}"
+    return kept.Page(html, shown, context["changes_at"])
 
 
 def _mark_visit(participant: Participant) -> None:
     """Remember this visit, so the next one can mark what is new since.
 
-    Only a visit after something changed is written down. "New since your last visit" marks the
+    Only a visit after a need changed is written down. "New since your last visit" marks the
     needs changed after the visit before last; while none changed since then, writing this visit
     down would change nothing a page shows, now or later (the next change is after both), and
-    leaving the row alone keeps the page as it was in the cache."""
+    leaving the row alone keeps the page as it was in the cache. A visit shows on the others'
+    cards ("seen by"): it counts as a change."""
     now = timezone.now()
     Participant.objects.filter(pk=participant.pk).update(
         previous_seen_at=participant.last_seen_at, last_seen_at=now
     )
+    revisions.changed(participant.agreement_id, revisions.SEEN)
     participant.previous_seen_at, participant.last_seen_at = participant.last_seen_at, now
 
 
@@ -178,18 +223,8 @@ def agreement_detail(request: AuthenticatedHttpRequest, public_id: str) -> HttpR
         return _waiting_page(request, participant)
     if waiting_page:
         return HttpResponseClientRefresh()  # every party agreed: the agreement opens
-    # The current version's stamp says which version that is: a page from the cache needs
-    # nothing else. Off PostgreSQL, where there is no stamp, the version is looked up.
-    stamp = pages.stamp(participant, None, since=participant.previous_seen_at)
-    version: Version | None = None
-    if stamp is not None:
-        shown = stamp.shown
-    else:
-        version = negotiation.current_version(participant.agreement)
-        shown = f"{version.number}-{version.state}"
-    if request.htmx and request.GET.get("shown", shown) != shown:
-        return HttpResponseClientRefresh()  # a new version opened: the whole page changes
-    return show(request, participant, version, stamp, visit=not request.htmx)
+    shown = request.GET.get("shown", "") if request.htmx else ""
+    return show(request, participant, None, shown=shown, visit=not request.htmx)
 
 
 @login_required
@@ -201,7 +236,7 @@ def agreement_history(request: AuthenticatedHttpRequest, public_id: str) -> Http
     agreement = participant.agreement
     version = negotiation.current_version(agreement)
     events = negotiation.history(agreement=agreement, version=version, viewer=request.user)
-    cards.render_history(events)
+    kept.render_history(events, revisions.revision(agreement.pk).cards)
     return render(request, "agreements/_history.html", {"events": events})
 
 
@@ -209,7 +244,7 @@ def agreement_history(request: AuthenticatedHttpRequest, public_id: str) -> Http
 def version_detail(request: AuthenticatedHttpRequest, public_id: str, number: int) -> HttpResponse:
     participant = participant_for(request, public_id)
     version = get_object_or_404(Version, agreement=participant.agreement, number=number)
-    return show(request, participant, version, pages.stamp(participant, version.pk))
+    return show(request, participant, version)
 
 
 @login_required

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
-from agreements import cards, negotiation, rules, services
+from agreements import kept, negotiation, revisions, rules, services
 from agreements.forms import (
     CommentForm,
     NeedForm,
@@ -131,7 +131,7 @@ def _card(
         raise Http404
     if extra:  # a message for this person, this once: not a card to keep
         return render(request, "agreements/_need.html", {"view": view, "item": item, **extra})
-    cards.render_cards(request, view, [item])
+    kept.render_cards(request, view, [item], revisions.revision(participant.agreement_id).cards)
     return HttpResponse(item.html)
 
 

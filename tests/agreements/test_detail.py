@@ -36,17 +36,17 @@ from tests.agreements.helpers import (
 
 pytestmark = pytest.mark.django_db
 
-# Session, user, participant, the page's stamp (agreements/pages.py, which names the current
-# version), the version, then negotiation.build: participants, needs (+ addressees, responses,
+# Session, user, participant, the agreement's revision (agreements/revisions.py), the version,
+# then negotiation.build: participants, needs (+ addressees, responses,
 # comments), events, signatures, versions, invitations, and whether there are check-ins
 # ("commitments kept"). Whatever the number of needs.
 RENDER_QUERIES = 15
 # An htmx refresh of the negotiation region: the same, and the navigation count it brings.
 REGION_QUERIES = RENDER_QUERIES + 1
-# A visit to the whole page, written down (something changed since the one before): the
-# update, and the stamp again.
+# A visit to the whole page, written down (a need changed since the one before): the update,
+# and the change it counts.
 PAGE_QUERIES = RENDER_QUERIES + 2
-# The same page again, nothing on it changed: up to the stamp, then the cache (and for the
+# The same page again, nothing on it changed: up to the revision, then the cache (and for the
 # region, the navigation count).
 PAGE_CACHED_QUERIES = 4
 REGION_CACHED_QUERIES = PAGE_CACHED_QUERIES + 1
@@ -483,9 +483,9 @@ def test_the_region_brings_the_navigation_count_and_the_page_does_not(
 
 
 # The history alone (after a comment): session, user, participant, version, events, the current
-# participants (to tell apart two who share a name); and where answers are kept hidden, which
-# needs and counter-proposals are.
-HISTORY_QUERIES = 6
+# participants (to tell apart two who share a name), the revisions its lines are kept under; and
+# where answers are kept hidden, which needs and counter-proposals are.
+HISTORY_QUERIES = 7
 
 
 @pytest.mark.parametrize("independently", [False, True], ids=["open answers", "hidden answers"])

@@ -22,8 +22,9 @@ from tests.agreements.helpers import (
 pytestmark = pytest.mark.django_db
 
 # Session, user, participant, the need, then negotiation.build for one card: participants,
-# needs (+ addressees, responses, comments). Nothing of the page around the card.
-CARD_QUERIES = 9
+# needs (+ addressees, responses, comments), and the revision it is kept under. Nothing of the
+# page around the card.
+CARD_QUERIES = 10
 
 
 def test_it_requires_login(client: Client, alice: User, bob: User) -> None:

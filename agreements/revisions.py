@@ -1,0 +1,208 @@
+"""What changed in an agreement, counted: the revisions kept HTML is keyed by (agreements/kept.py).
+
+Every write that changes what a page of an agreement shows adds a `Change` row in the same
+transaction: a recorded change, a draft, a private note, a talk mark, a check-in, a signature, a
+changed display name, a deleted account, an edit in the admin. The rows are added by receivers of
+Django's model signals (`post_save`, `post_delete`, `m2m_changed`), connected in
+`AgreementsConfig.ready` for this app's models and in the apps above for theirs (`watch`), so
+every path that saves a row, the admin's included, counts. The few writes that skip those
+signals (`QuerySet.update`, `bulk_create`) call `changed` themselves.
+
+An agreement's revision is the number of its rows; a card's is the number of rows naming its
+need (or the need it counters) plus those naming no need (which may show on every card). Rows are
+only added, so either number grows with every committed write that concerns it, and nothing is
+ever invalidated by hand. Adding a row locks nothing another write waits for.
+"""
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Max, Model, QuerySet
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+from django.utils import timezone
+
+from accounts.models import User
+from agreements.models import (
+    Agreement,
+    Change,
+    Comment,
+    Event,
+    FacilitatorConsent,
+    Invitation,
+    Need,
+    Participant,
+    PrivateNote,
+    Response,
+    Signature,
+    Version,
+)
+
+# The need id of a visit: it shows on every card ("seen by"), on no line of the history.
+SEEN = 0
+
+
+def changed(agreement_id: int, *need_ids: int | None) -> None:
+    """Count a write to an agreement: to the cards of `need_ids`, or with none, to anything."""
+    now = timezone.now()
+    Change.objects.bulk_create(
+        Change(agreement_id=agreement_id, need_id=need_id, at=now) for need_id in need_ids or [None]
+    )
+
+
+def changed_everywhere(user_id: int) -> None:
+    """Count a write that shows on every page naming this person (their name, their account)."""
+    now = timezone.now()
+    agreements = Participant.objects.filter(user_id=user_id).values_list("agreement_id", flat=True)
+    Change.objects.bulk_create(Change(agreement_id=pk, at=now) for pk in set(agreements))
+
+
+@dataclass(frozen=True)
+class CardRevisions:
+    per_need: dict[int | None, int]
+
+    def of(self, need: Need) -> int:
+        """A card's revision: its own changes, those of the need it counters (whose words it
+        shows), and those that may show on every card."""
+        own = self.per_need.get(need.pk, 0) + self.everything + self.per_need.get(SEEN, 0)
+        return own + (self.per_need.get(need.answers_id, 0) if need.answers_id else 0)
+
+    def of_line(self, need: Need | None) -> int:
+        """A history line's: its need's words, and names (everywhere), not who saw what."""
+        return self.everything + (self.per_need.get(need.pk, 0) if need else 0)
+
+    @property
+    def everything(self) -> int:
+        return self.per_need.get(None, 0)
+
+
+@dataclass(frozen=True)
+class Revision:
+    number: int  # how many changes the agreement has had
+    need_changed_at: datetime.datetime | None  # when a need's card last changed
+    cards: CardRevisions
+
+
+def revision(agreement_id: int) -> Revision:
+    """The agreement's revision and its cards', in one query from the index."""
+    rows = (
+        Change.objects.filter(agreement_id=agreement_id)
+        .values_list("need_id")
+        .annotate(n=Count("pk"), at=Max("at"))
+        .order_by()
+    )
+    per_need, changed_at = {}, []
+    for need_id, n, at in rows:
+        per_need[need_id] = n
+        if need_id:  # a need's card, not a visit
+            changed_at.append(at)
+    return Revision(sum(per_need.values()), max(changed_at, default=None), CardRevisions(per_need))
+
+
+# Receivers ------------------------------------------------------------------------------------
+
+
+def _agreement_of_need(need: Need | None, need_id: int) -> int | None:
+    if need is not None and Need.version.is_cached(need):
+        return need.version.agreement_id
+    return Need.objects.filter(pk=need_id).values_list("version__agreement_id", flat=True).first()
+
+
+type Where = tuple[int | None, int | None]
+
+
+def _where(instance: Model) -> Where:
+    """The agreement a row belongs to and the need whose card shows it (None: any card)."""
+    if isinstance(instance, Agreement):
+        return instance.pk, None
+    if isinstance(instance, Need):
+        return _agreement_of_need(instance, instance.pk), instance.pk
+    need_id = getattr(instance, "need_id", None)
+    if need_id is not None:
+        agreement_id = getattr(instance, "agreement_id", None)
+        need = getattr(instance, "need", None) if type(instance).need.is_cached(instance) else None  # type: ignore[attr-defined]
+        return agreement_id or _agreement_of_need(need, need_id), need_id
+    if (agreement_id := getattr(instance, "agreement_id", None)) is not None:
+        return agreement_id, None
+    if (version_id := getattr(instance, "version_id", None)) is not None:
+        versions = Version.objects.filter(pk=version_id)
+        return versions.values_list("agreement_id", flat=True).first(), None
+    if isinstance(instance, FacilitatorConsent):
+        places = Participant.objects.filter(pk=instance.facilitator_id)
+        return places.values_list("agreement_id", flat=True).first(), None
+    raise TypeError(f"say which agreement a {type(instance).__name__} belongs to")
+
+
+_WHERE: dict[type[Model], Callable[[Model], Where]] = {}
+
+
+def _saved(sender: type[Model], instance: Model, **kwargs: Any) -> None:
+    if kwargs.get("raw"):  # loaddata: nothing is shown yet
+        return
+    agreement_id, need_id = _WHERE[sender](instance)
+    if agreement_id:
+        changed(agreement_id, need_id)
+
+
+def _deleted(sender: type[Model], instance: Model, origin: Any = None, **kwargs: Any) -> None:
+    # Deleted along with its agreement: nothing of it is shown any more.
+    if isinstance(origin, Agreement) or (
+        isinstance(origin, QuerySet) and origin.model is Agreement
+    ):
+        return
+    if isinstance(instance, Agreement):
+        return
+    agreement_id, need_id = _WHERE[sender](instance)
+    if agreement_id and Agreement.objects.filter(pk=agreement_id).exists():
+        changed(agreement_id, need_id)
+
+
+def _addressed(sender: type[Model], instance: Model, action: str, **kwargs: Any) -> None:
+    if action.startswith("post_") and isinstance(instance, Need):
+        _saved(Need, instance)
+
+
+# A person's name is shown on every page they are in; a login writes only `last_login`.
+_SHOWN_OF_A_PERSON = {"display_name", "email"}
+
+
+def _person_saved(sender: type[Model], instance: User, **kwargs: Any) -> None:
+    update_fields = kwargs.get("update_fields")
+    if kwargs.get("created") or kwargs.get("raw"):
+        return
+    if update_fields is None or _SHOWN_OF_A_PERSON & set(update_fields):
+        changed_everywhere(instance.pk)
+
+
+def _person_leaving(sender: type[Model], instance: User, **kwargs: Any) -> None:
+    changed_everywhere(instance.pk)
+
+
+def watch(*models: type[Model], where: Callable[[Model], Where] = _where) -> None:
+    """Count every save and delete of these models' rows as a change to their agreement, found
+    by `where` (by default from the row's agreement, need, version or facilitator)."""
+    for model in models:
+        _WHERE[model] = where
+        uid = f"revisions:{model._meta.label}"
+        post_save.connect(_saved, sender=model, dispatch_uid=uid)
+        post_delete.connect(_deleted, sender=model, dispatch_uid=uid)
+
+
+def connect() -> None:
+    watch(
+        Agreement,
+        Participant,
+        FacilitatorConsent,
+        Invitation,
+        Version,
+        Signature,
+        Need,
+        Response,
+        Comment,
+        PrivateNote,
+        Event,
+    )
+    m2m_changed.connect(_addressed, sender=Need.addressees.through, dispatch_uid="revisions:to")
+    post_save.connect(_person_saved, sender=User, dispatch_uid="revisions:person")
+    pre_delete.connect(_person_leaving, sender=User, dispatch_uid="revisions:person")
