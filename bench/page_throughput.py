@@ -6,15 +6,14 @@ against a cheap view through the same middleware, same server, same run, and the
 The cheap view is the unread-notifications count (`/notifications/count/`), as the navigation
 fetches it: the whole middleware stack (session, user, CSRF, locale, CSP…), one count query and a
 one-line template. Nothing changes during the run, so the agreement page is served as kept
-(agreements/pages.py); for comparison, the same page rendered for each request (a new query
-string each time: a URL it was never kept under) is measured too. One uvicorn worker, DEBUG
-off, 8 concurrent clients logged in as one party; the views take turns in slices so that a
-change in the machine's load hits them alike.
+(agreements/kept.py). A kept page is keyed by what changed, not by its query string, so the page
+rendered after a change is measured apart, in bench/render_after_change.py. One uvicorn
+worker, DEBUG off, 8 concurrent clients logged in as one party; the views take turns in slices
+so that a change in the machine's load hits them alike.
 Uses BENCH_DATABASE_URL (default: a fresh SQLite file) and REDIS_URL when set.
 """
 
 import asyncio
-import itertools
 import logging
 import os
 import sys
@@ -29,18 +28,16 @@ CONCURRENCY = 8
 
 
 async def load(client: httpx.AsyncClient, url: str, seconds: float) -> tuple[list[float], int]:
-    """Keep CONCURRENCY requests in flight for `seconds`: latencies (ms) and non-200 count. A
-    URL ending in `=` gets a new number each time."""
+    """Keep CONCURRENCY requests in flight for `seconds`: latencies (ms) and non-200 count."""
     latencies: list[float] = []
     errors = 0
     deadline = time.monotonic() + seconds
-    numbers = itertools.count()
 
     async def worker() -> None:
         nonlocal errors
         while time.monotonic() < deadline:
             started = time.perf_counter()
-            response = await client.get(url + str(next(numbers)) if url.endswith("=") else url)
+            response = await client.get(url)
             latencies.append((time.perf_counter() - started) * 1000)
             errors += response.status_code != 200
 
@@ -91,9 +88,6 @@ def main() -> None:
     paths = {
         "agreement page": f"/a/{agreement.public_id}/",
         "notifications count": "/notifications/count/",
-        # Not the target: the same page rendered for each request (a URL it has not been kept
-        # under), as after a change to it. Its cards, unchanged, still come from the cache.
-        "page, rendered": f"/a/{agreement.public_id}/?n=",
     }
 
     server = AsgiServer(database=database, redis=redis, production=True).start()
@@ -111,9 +105,8 @@ def main() -> None:
     for name, (rps, p50, p95, errors) in results.items():
         print(f"  {name:20} {paths[name]:32} {rps:7.1f} req/s  p50 {p50:6.1f} ms  "
               f"p95 {p95:6.1f} ms  errors {errors}")  # fmt: skip
-    page, bare, rendered = (results[name][0] for name in paths)
+    page, bare = (results[name][0] for name in paths)
     print(f"  ratio (agreement page / notifications count): {page / bare:.3f}  (target: 0.5)")
-    print(f"  the page rendered for each request, for comparison: {rendered / bare:.3f}")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ HX = {"HX-Request": "true"}
 def pages(agreement_id: str, need_id: int) -> dict[str, tuple[str, dict[str, str], int]]:
     """Each page, and which request to it is counted: the second, after a first that warms the
     session, unless said otherwise. The agreement page and its region are kept in the cache
-    while nothing on them changes (agreements/pages.py): counted rendered, then kept."""
+    while nothing on them changes (agreements/kept.py): counted rendered, then kept."""
     from django.urls import reverse
 
     detail = reverse("agreements:detail", args=[agreement_id])

@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from agreements import services
+from agreements import kept, services
 from agreements.models import Agreement, Need, Participant
 from live import channel
 from notifications.models import Preferences
@@ -321,16 +321,27 @@ def _run_reminders(hidden: Hidden) -> None:
 
 @pytest.mark.parametrize("reader", ["other party", "author", "facilitator"])
 def test_nothing_anyone_else_is_shown_gives_a_hidden_answer_away(
-    hidden: Hidden, recorder: Recorder, reader: str
+    hidden: Hidden, recorder: Recorder, reader: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     user = hidden.readers[reader]
     _run_reminders(hidden)
     client = Client()
     client.force_login(user)
     seen = Seen()
-    # Twice: on PostgreSQL the second walk is served from the pages kept in the cache.
+    served: list[str] = []
+    kept_page = kept.page
+
+    def counted(place: kept.PagePlace) -> kept.Page | None:
+        page = kept_page(place)
+        if page is not None:
+            served.append(place.key)
+        return page
+
+    monkeypatch.setattr(kept, "page", counted)
+    # Twice: the second walk is served from the pages, cards and lines the first kept.
     _walk(client, hidden, user, seen)
     _walk(client, hidden, user, seen)
+    assert served, "the second walk met a warm cache"
     assert any("/export.json" in url for url, _body in seen.pages)
     # The emails and the live updates this reader was sent.
     for email in mail.outbox:
