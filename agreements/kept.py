@@ -72,10 +72,15 @@ def _key(prefix: str, *place: object) -> str:
     return f"{prefix}:{hashlib.blake2b(repr(place).encode(), digest_size=16).hexdigest()}"
 
 
-def _made_from(*parts: object) -> str:
-    """What an entry was rendered from: `parts`, the reader's date (a page offers dates from
-    today) and the release."""
-    made = (*parts, timezone.localdate().isoformat(), release.digest())
+def _rendered_in() -> tuple[str, str]:
+    """What every entry is rendered in, besides its own parts: the reader's date (a page offers
+    dates from today) and the release. Asked once per batch of entries."""
+    return timezone.localdate().isoformat(), release.digest()
+
+
+def _made_from(rendered_in: tuple[str, str], *parts: object) -> str:
+    """What an entry was rendered from: `parts`, in `rendered_in`."""
+    made = (*parts, *rendered_in)
     return hashlib.blake2b(repr(made).encode(), digest_size=20).hexdigest()
 
 
@@ -104,7 +109,9 @@ def page_place(
     htmx = bool(getattr(request, "htmx", False))
     return PagePlace(
         _key(f"page:{participant.pk}", version_id, htmx, request.path),
-        _made_from(revision, participant.previous_seen_at, participant.last_seen_at),
+        _made_from(
+            _rendered_in(), revision, participant.previous_seen_at, participant.last_seen_at
+        ),
     )
 
 
@@ -181,6 +188,7 @@ def render_cards(
     items = list(items)
     template = get_template(CARD)
     reader = (view.agreement.pk, view.viewer.pk, view.is_party, view.is_current, view.version.pk)
+    rendered_in = _rendered_in()
 
     def render(item: NeedView) -> str:
         # No request in the context: nothing of one browser's can end up in the cache.
@@ -190,7 +198,7 @@ def render_cards(
     keyed = [
         (
             _key("card", *reader, item.need.pk),
-            _made_from(revisions.of(item.need), item.is_new),
+            _made_from(rendered_in, revisions.of(item.need), item.is_new),
             item,
         )
         for item in items
@@ -207,10 +215,11 @@ def render_history(events: Iterable[Event], revisions: CardRevisions) -> None:
     events = list(events)
     template = get_template(HISTORY_LINE)
     keyed = []
+    rendered_in = _rendered_in()
     for event in events:
         changes = revisions.of_line(event.need)
         masked = getattr(event, "masked", False)
-        keyed.append((_key("line", event.pk, masked), _made_from(changes), event))
+        keyed.append((_key("line", event.pk, masked), _made_from(rendered_in, changes), event))
     lines = _kept_or_rendered(keyed, lambda event: str(template.render({"event": event})))
     for event, html in zip(events, lines, strict=True):
         # Our template's output, escaped there.
