@@ -101,7 +101,7 @@ class PagePlace:
 
 
 def page_place(
-    request: HttpRequest, participant: Participant, revision: int, version_id: int | None
+    request: HttpRequest, participant: Participant, revision: object, version_id: int | None
 ) -> PagePlace:
     """Where this reader's page at this URL is kept, and what it must be made from to be
     served. The path without its query string: nothing on a kept page is drawn from one, so a

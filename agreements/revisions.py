@@ -43,9 +43,9 @@ from agreements.models import (
 SEEN = 0
 
 
-def changed(agreement_id: int, *need_ids: int | None) -> None:
+def changed(agreement_id: int, *need_ids: int | None, now: datetime.datetime | None = None) -> None:
     """Count a write to an agreement: to the cards of `need_ids`, or with none, to anything."""
-    now = timezone.now()
+    now = now or timezone.now()
     Change.objects.bulk_create(
         Change(agreement_id=agreement_id, need_id=need_id, at=now) for need_id in need_ids or [None]
     )
@@ -58,46 +58,67 @@ def changed_everywhere(user_id: int) -> None:
     Change.objects.bulk_create(Change(agreement_id=pk, at=now) for pk in set(agreements))
 
 
+type Part = tuple[int, datetime.datetime | None]  # how many changes, and the latest
+
+
 @dataclass(frozen=True)
 class CardRevisions:
-    per_need: dict[int | None, int]
+    # The agreement's public id: a count never stands for another agreement's, even where a
+    # database reuses an id (after a restore, or in tests rolled back).
+    tag: str
+    per_need: dict[int | None, Part]
 
-    def of(self, need: Need) -> int:
+    def _part(self, need_id: int | None) -> Part:
+        return self.per_need.get(need_id, (0, None))
+
+    def of(self, need: Need) -> tuple[object, ...]:
         """A card's revision: its own changes, those of the need it counters (whose words it
-        shows), and those that may show on every card."""
-        own = self.per_need.get(need.pk, 0) + self.everything + self.per_need.get(SEEN, 0)
-        return own + (self.per_need.get(need.answers_id, 0) if need.answers_id else 0)
+        shows), who has seen it, and the changes that may show anywhere."""
+        answers = self._part(need.answers_id) if need.answers_id else None
+        return (self.tag, self._part(need.pk), self._part(None), self._part(SEEN), answers)
 
-    def of_line(self, need: Need | None) -> int:
-        """A history line's: its need's words, and names (everywhere), not who saw what."""
-        return self.everything + (self.per_need.get(need.pk, 0) if need else 0)
-
-    @property
-    def everything(self) -> int:
-        return self.per_need.get(None, 0)
+    def of_line(self, need: Need | None) -> tuple[object, ...]:
+        """A history line's: its need's words, and names (anywhere), not who saw what."""
+        return (self.tag, self._part(None), self._part(need.pk) if need else None)
 
 
 @dataclass(frozen=True)
 class Revision:
-    number: int  # how many changes the agreement has had
-    need_changed_at: datetime.datetime | None  # when a need's card last changed
     cards: CardRevisions
+    need_changed_at: datetime.datetime | None  # when a need's card last changed
+
+    @property
+    def number(self) -> int:
+        """How many changes the agreement has had."""
+        return sum(n for n, _at in self.cards.per_need.values())
+
+    @property
+    def key(self) -> tuple[object, ...]:
+        """What a whole page is kept under: the count, and the latest change (a count alone
+        could come back after a restore)."""
+        latest = max((at for _n, at in self.cards.per_need.values() if at), default=None)
+        return (self.cards.tag, self.number, latest)
+
+    def seen(self, at: datetime.datetime) -> "Revision":
+        """This revision and one visit more (`changed(…, SEEN)` at `at`), without asking."""
+        n, _at = self.cards._part(SEEN)
+        per_need = self.cards.per_need | {SEEN: (n + 1, at)}
+        return Revision(CardRevisions(self.cards.tag, per_need), self.need_changed_at)
 
 
-def revision(agreement_id: int) -> Revision:
+def revision(agreement: Agreement) -> Revision:
     """The agreement's revision and its cards', in one query from the index."""
     rows = (
-        Change.objects.filter(agreement_id=agreement_id)
+        Change.objects.filter(agreement_id=agreement.pk)
         .values_list("need_id")
         .annotate(n=Count("pk"), at=Max("at"))
         .order_by()
     )
-    per_need, changed_at = {}, []
+    per_need: dict[int | None, Part] = {}
     for need_id, n, at in rows:
-        per_need[need_id] = n
-        if need_id:  # a need's card, not a visit
-            changed_at.append(at)
-    return Revision(sum(per_need.values()), max(changed_at, default=None), CardRevisions(per_need))
+        per_need[need_id] = (n, at)
+    changed_at = [at for need_id, (_n, at) in per_need.items() if need_id and at]
+    return Revision(CardRevisions(agreement.public_id, per_need), max(changed_at, default=None))
 
 
 # Receivers ------------------------------------------------------------------------------------
@@ -106,7 +127,17 @@ def revision(agreement_id: int) -> Revision:
 def _agreement_of_need(need: Need | None, need_id: int) -> int | None:
     if need is not None and Need.version.is_cached(need):
         return need.version.agreement_id
+    if need is not None:  # by its version: a need just deleted is no longer there to ask
+        versions = Version.objects.filter(pk=need.version_id)
+        return versions.values_list("agreement_id", flat=True).first()
     return Need.objects.filter(pk=need_id).values_list("version__agreement_id", flat=True).first()
+
+
+def _also(instance: Model) -> tuple[int, ...]:
+    """The other cards a row shows on: a counter-proposal's words are on the need it answers."""
+    if isinstance(instance, Need) and instance.answers_id:
+        return (instance.answers_id,)
+    return ()
 
 
 type Where = tuple[int | None, int | None]
@@ -142,7 +173,7 @@ def _saved(sender: type[Model], instance: Model, **kwargs: Any) -> None:
         return
     agreement_id, need_id = _WHERE[sender](instance)
     if agreement_id:
-        changed(agreement_id, need_id)
+        changed(agreement_id, need_id, *_also(instance))
 
 
 def _deleted(sender: type[Model], instance: Model, origin: Any = None, **kwargs: Any) -> None:
@@ -155,7 +186,7 @@ def _deleted(sender: type[Model], instance: Model, origin: Any = None, **kwargs:
         return
     agreement_id, need_id = _WHERE[sender](instance)
     if agreement_id and Agreement.objects.filter(pk=agreement_id).exists():
-        changed(agreement_id, need_id)
+        changed(agreement_id, need_id, *_also(instance))
 
 
 def _addressed(sender: type[Model], instance: Model, action: str, **kwargs: Any) -> None:

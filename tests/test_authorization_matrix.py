@@ -25,7 +25,7 @@ from django.utils import timezone
 from pytest_django import DjangoDbBlocker
 
 from accounts.models import User
-from agreements import services
+from agreements import revisions, services
 from agreements.models import Need
 from checkins.models import CheckIn
 from notifications import emails
@@ -379,6 +379,8 @@ VISITS = {
     "agreements.Participant": {"last_seen_at", "previous_seen_at"},
     "notifications.Notification": {"read_at"},
 }
+# ...and the rows that count a visit as a change to the page (agreements/revisions.py: SEEN).
+VISIT_ROWS = {"agreements.Change": f"need_id IS NULL OR need_id <> {revisions.SEEN}"}
 STORED = [
     model
     for app in ("accounts", "agreements", "checkins", "records", "notifications")
@@ -387,7 +389,7 @@ STORED = [
 
 
 def stored() -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table of ours but the VISITS columns: wider than
+    """Every row of every table of ours but the VISITS columns and rows: wider than
     tests.agreements.helpers.snapshot(), and in plain SQL (one query a table) as it runs for
     each of several hundred cases."""
     rows = {}
@@ -398,7 +400,8 @@ def stored() -> dict[str, list[tuple[Any, ...]]]:
             ignored = VISITS.get(label, set())
             columns = [quote(str(f.column)) for f in meta.concrete_fields if f.name not in ignored]
             table, pk = quote(meta.db_table), quote(str(meta.pk.column))
-            cursor.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {pk}")
+            where = f" WHERE {VISIT_ROWS[label]}" if label in VISIT_ROWS else ""
+            cursor.execute(f"SELECT {', '.join(columns)} FROM {table}{where} ORDER BY {pk}")
             rows[label] = cursor.fetchall()
     return rows
 

@@ -5,12 +5,13 @@ Every action is a plain form POST that redirects; with htmx it answers with the 
 page that changed (a built-in template partial), rendered for the person who asked.
 """
 
-import dataclasses
+import datetime
 from collections.abc import Callable
 from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -57,7 +58,7 @@ def _page(
         viewer=request.user,
         participant=participant,
     )
-    changes = extra.pop("revision", None) or revisions.revision(participant.agreement_id)
+    changes = extra.pop("revision", None) or revisions.revision(participant.agreement)
     kept.render_cards(request, view, view.items, changes.cards, token=extra.get("csrf_token", ""))
     kept.render_history(view.events, changes.cards)
     # What the apps above add to the page (check-ins: how much of what was agreed is kept),
@@ -137,21 +138,13 @@ def show(
     A `visit` (the whole current page) is written down when a need changed since the one
     before. htmx names the version its page shows (`shown`): another one means the page must
     be reloaded whole."""
-    revision = revisions.revision(participant.agreement_id)
+    revision = revisions.revision(participant.agreement)
     since = participant.previous_seen_at
     changed = since is None or (revision.need_changed_at or since) > since
     if visit and (changed or participant.last_seen_at is None):
-        _mark_visit(participant)
-        # The visit is one change more (see `_mark_visit`); a page rendered from what is there
-        # now is at least that recent.
-        revision = dataclasses.replace(
-            revision,
-            number=revision.number + 1,
-            cards=revisions.CardRevisions(
-                revision.cards.per_need | {revisions.SEEN: revision.cards.per_need.get(0, 0) + 1}
-            ),
-        )
-    place = kept.page_place(request, participant, revision.number, version.pk if version else None)
+        # The visit is one change more (see `_mark_visit`): counted here without asking again.
+        revision = revision.seen(_mark_visit(participant))
+    place = kept.page_place(request, participant, revision.key, version.pk if version else None)
     page = kept.page(place) if kept.keeps(request) else None
     if page is None:
         version = version or negotiation.current_version(participant.agreement)
@@ -186,7 +179,7 @@ def _render_to_keep(
     return kept.Page(html, shown, context["changes_at"])
 
 
-def _mark_visit(participant: Participant) -> None:
+def _mark_visit(participant: Participant) -> datetime.datetime:
     """Remember this visit, so the next one can mark what is new since.
 
     Only a visit after a need changed is written down. "New since your last visit" marks the
@@ -195,11 +188,13 @@ def _mark_visit(participant: Participant) -> None:
     leaving the row alone keeps the page as it was in the cache. A visit shows on the others'
     cards ("seen by"): it counts as a change."""
     now = timezone.now()
-    Participant.objects.filter(pk=participant.pk).update(
-        previous_seen_at=participant.last_seen_at, last_seen_at=now
-    )
-    revisions.changed(participant.agreement_id, revisions.SEEN)
+    with transaction.atomic(savepoint=False):  # the visit and its count, or neither
+        Participant.objects.filter(pk=participant.pk).update(
+            previous_seen_at=participant.last_seen_at, last_seen_at=now
+        )
+        revisions.changed(participant.agreement_id, revisions.SEEN, now=now)
     participant.previous_seen_at, participant.last_seen_at = participant.last_seen_at, now
+    return now
 
 
 def _waiting_page(request: AuthenticatedHttpRequest, participant: Participant) -> HttpResponse:
@@ -236,7 +231,7 @@ def agreement_history(request: AuthenticatedHttpRequest, public_id: str) -> Http
     agreement = participant.agreement
     version = negotiation.current_version(agreement)
     events = negotiation.history(agreement=agreement, version=version, viewer=request.user)
-    kept.render_history(events, revisions.revision(agreement.pk).cards)
+    kept.render_history(events, revisions.revision(agreement).cards)
     return render(request, "agreements/_history.html", {"events": events})
 
 

@@ -131,7 +131,7 @@ def _card(
         raise Http404
     if extra:  # a message for this person, this once: not a card to keep
         return render(request, "agreements/_need.html", {"view": view, "item": item, **extra})
-    kept.render_cards(request, view, [item], revisions.revision(participant.agreement_id).cards)
+    kept.render_cards(request, view, [item], revisions.revision(participant.agreement).cards)
     return HttpResponse(item.html)
 
 

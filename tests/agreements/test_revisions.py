@@ -74,9 +74,9 @@ def test_a_kept_page_shows_each_write_at_once(
         "card": need_url("card", need),
     }[kind]
     headers = HX if kind != "page" else {}
-    before = revisions.revision(agreement.pk).number
+    before = revisions.revision(agreement).number
     after = _kept_then(_reader(reader), path, write, headers)
-    assert revisions.revision(agreement.pk).number > before
+    assert revisions.revision(agreement).number > before
     if writer == "admin" and kind != "page":
         return  # the title is in the page's header only
     if shown:
@@ -111,8 +111,36 @@ def test_a_change_to_one_need_leaves_the_other_cards_as_kept(alice: User, bob: U
     agreement = start(alice, bob)
     first = put_down(agreement, alice, "Call when you land")
     second = put_down(agreement, alice, "Water the plants")
-    before = revisions.revision(agreement.pk).cards
+    before = revisions.revision(agreement).cards
     services.need_comment(need=first, author=alice, body="Please")
-    after = revisions.revision(agreement.pk).cards
-    assert after.of(Need.objects.get(pk=first.pk)) > before.of(first)
+    after = revisions.revision(agreement).cards
+    assert after.of(Need.objects.get(pk=first.pk)) != before.of(first)
     assert after.of(Need.objects.get(pk=second.pk)) == before.of(second)
+
+
+def test_a_reworded_counter_proposal_shows_on_the_card_of_the_need_it_answers(
+    alice: User, bob: User
+) -> None:
+    need = put_down(start(alice, bob), alice, "Call when you land")
+    services.need_respond(
+        need=need, party=bob, answer="counter", counter_statement="Text when you land"
+    )
+    counter = Need.objects.get(answers=need)
+    client = _reader(alice)
+    card = need_url("card", need)
+    for _ in range(2):
+        assert "Text when you land" in text(client.get(card, headers=HX))
+    services.need_edit(need=counter, actor=bob, statement="Email when you land")
+    assert "Email when you land" in text(client.get(card, headers=HX))
+
+
+def test_deleting_a_draft_takes_it_off_its_authors_kept_page(alice: User, bob: User) -> None:
+    agreement = start(alice, bob)
+    kept_draft = draft(agreement, bob, "A quiet hour")
+    page = _kept_then(
+        _reader(bob),
+        detail_url(agreement),
+        lambda: services.need_delete_draft(need=kept_draft, actor=bob),
+        {},
+    )
+    assert "A quiet hour" not in page

@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from agreements import services
+from agreements import revisions, services
 from agreements.models import Agreement
 
 
@@ -48,8 +48,10 @@ class Command(BaseCommand):
         settled = 0
         for agreement in agreements:
             with transaction.atomic():
-                # The reminders follow what now waits on whom, as after any change.
+                # The reminders follow what now waits on whom, as after any change; and
+                # pages kept before rows were changed by hand (or restored) are made anew.
                 services.settle(agreement, now=timezone.now())
+                revisions.changed(agreement.pk)
             settled += 1
         noun = "agreement" if settled == 1 else "agreements"
         self.stdout.write(f"Settled {settled} {noun}.")
