@@ -8,7 +8,8 @@ One cache, three sizes of one thing, all keyed by the revisions of agreements/re
   visited; language, time zone, local date) and the release (config/release.py). It is kept
   with the moment the clock would change it (a respond-by date passing, an invitation expiring,
   a check-in opening) and is not served from then on;
-- a **card**, per reader: its need's revision, and the reader's part as above;
+- a **card**, per reader: its need's revision, the reader's part as above, and who it says has
+  seen it (a visit changes that for few cards, so visits are not part of a card's revision);
 - a **line** of the history, shared by every reader who sees it alike (masked or not): the event
   never changes (the database refuses it), so its key is the event, the revision of its need and
   of what shows everywhere (names).
@@ -198,7 +199,9 @@ def render_cards(
     keyed = [
         (
             _key("card", *reader, item.need.pk),
-            _made_from(rendered_in, revisions.of(item.need), item.is_new),
+            _made_from(
+                rendered_in, revisions.of(item.need), item.is_new, [u.pk for u in item.seen_by]
+            ),
             item,
         )
         for item in items

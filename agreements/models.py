@@ -538,7 +538,7 @@ class Change(models.Model):
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        indexes: ClassVar = [models.Index(fields=["agreement", "need_id"])]
+        indexes: ClassVar = [models.Index(fields=["agreement", "need_id", "at"])]
 
     def __str__(self) -> str:
         return f"{self.agreement_id}:{self.need_id or '*'}@{self.at:%Y-%m-%d %H:%M:%S}"

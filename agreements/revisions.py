@@ -73,9 +73,10 @@ class CardRevisions:
 
     def of(self, need: Need) -> tuple[object, ...]:
         """A card's revision: its own changes, those of the need it counters (whose words it
-        shows), who has seen it, and the changes that may show anywhere."""
+        shows), and the changes that may show anywhere. Not visits: most change nobody's
+        "seen by", and a card is kept with the list it shows (agreements/kept.py)."""
         answers = self._part(need.answers_id) if need.answers_id else None
-        return (self.tag, self._part(need.pk), self._part(None), self._part(SEEN), answers)
+        return (self.tag, self._part(need.pk), self._part(None), answers)
 
     def of_line(self, need: Need | None) -> tuple[object, ...]:
         """A history line's: its need's words, and names (anywhere), not who saw what."""

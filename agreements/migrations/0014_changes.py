@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
             options={
                 "indexes": [
                     models.Index(
-                        fields=["agreement", "need_id"], name="agreements__agreeme_ed721f_idx"
+                        fields=["agreement", "need_id", "at"], name="agreements__agreeme_4bed60_idx"
                     )
                 ],
             },
