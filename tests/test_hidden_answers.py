@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from agreements import kept, services
+from agreements import services
 from agreements.models import Agreement, Need, Participant
 from live import channel
 from notifications.models import Preferences
@@ -42,6 +42,7 @@ from tests.agreements.helpers import (
     renegotiate,
     same_page,
     seal,
+    served_from_cache,
     start,
     text,
 )
@@ -328,16 +329,7 @@ def test_nothing_anyone_else_is_shown_gives_a_hidden_answer_away(
     client = Client()
     client.force_login(user)
     seen = Seen()
-    served: list[str] = []
-    kept_page = kept.page
-
-    def counted(place: kept.PagePlace) -> kept.Page | None:
-        page = kept_page(place)
-        if page is not None:
-            served.append(place.key)
-        return page
-
-    monkeypatch.setattr(kept, "page", counted)
+    served = served_from_cache(monkeypatch)
     # Three times: a newcomer's first two visits are written down ("new since your last
     # visit"), so the third walk is served from the pages, cards and lines kept before it.
     for _ in range(2):

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from agreements import services
+from agreements import kept, services
 from agreements.models import (
     Agreement,
     Comment,
@@ -32,6 +32,7 @@ from agreements.models import (
 from tests.accounts.factories import UserFactory
 
 if TYPE_CHECKING:
+    import pytest
     from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
 
 HX = {"HX-Request": "true"}
@@ -240,6 +241,22 @@ def html(response: "TestResponse") -> str:
 
 
 PER_RESPONSE = re.compile(r'(name="csrfmiddlewaretoken" value="|"X-CSRFToken": "| nonce=")[^"]+"')
+
+
+def served_from_cache(monkeypatch: "pytest.MonkeyPatch") -> list[str]:
+    """The places of the pages served from the cache from now on (agreements/kept.py), as a
+    list that fills as they are served."""
+    served: list[str] = []
+    kept_page = kept.page
+
+    def counted(place: kept.PagePlace) -> kept.Page | None:
+        page = kept_page(place)
+        if page is not None:
+            served.append(place.key)
+        return page
+
+    monkeypatch.setattr(kept, "page", counted)
+    return served
 
 
 def cached_keys(prefix: str) -> list[str]:

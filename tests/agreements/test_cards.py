@@ -36,6 +36,7 @@ from tests.agreements.helpers import (
     need_url,
     put_down,
     same_page,
+    served_from_cache,
     start,
     url,
 )
@@ -215,16 +216,7 @@ def test_a_cached_page_is_always_the_page_rendered_afresh(
         clients[person.pk].force_login(person)
     moves = Moves(agreement, people, random.Random(f"cards-{independently}"))
     monkeypatch.setattr(timezone, "now", moves.now)
-    kept_page = kept.page
-    from_cache: list[str] = []
-
-    def counted(place: kept.PagePlace) -> kept.Page | None:
-        page = kept_page(place)
-        if page is not None:
-            from_cache.append(place.key)
-        return page
-
-    monkeypatch.setattr(kept, "page", counted)
+    from_cache = served_from_cache(monkeypatch)
     page = url("detail", agreement)
     made: set[str] = set()
     # Every kind of move three times over, in a random order; new needs and answers twice as often.
