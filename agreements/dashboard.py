@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from agreements.models import Invitation, Need, Participant, Version, Wait
+from agreements.models import Agreement, Invitation, Need, Participant, Version, Wait
 
 
 @dataclass
@@ -20,6 +20,18 @@ class Waiting:
     invitations: list[Invitation]
     # A facilitator still waiting for every party's agreement sees no version: None.
     rows: list[tuple[Participant, Version | None]]
+
+    @property
+    def to_answer_by_agreement(self) -> list[tuple[Agreement, int]]:
+        """Each agreement with needs waiting on this person's answer, and how many: where the
+        dashboard offers to answer them one at a time."""
+        counts: dict[int, int] = {}
+        agreements: dict[int, Agreement] = {}
+        for need in self.to_answer:
+            agreement = need.version.agreement
+            agreements.setdefault(agreement.pk, agreement)
+            counts[agreement.pk] = counts.get(agreement.pk, 0) + 1
+        return [(agreements[pk], count) for pk, count in counts.items()]
 
     @property
     def count(self) -> int:
@@ -43,6 +55,14 @@ def waiting_count(user: User, now: datetime.datetime | None = None) -> int:
 
 def _subjects(user: User, reason: Wait.Reason) -> "QuerySet[Wait, int]":
     return waits_on(user).filter(reason=reason).values_list("subject", flat=True)
+
+
+def needs_to_answer_in(user: User, agreement: Agreement) -> "list[Need]":
+    """The needs of one agreement waiting on this person's answer, in the order its page lists
+    them: what answering one at a time goes through (agreements/views/answer.py)."""
+    subjects = _subjects(user, Wait.Reason.ANSWER).filter(agreement=agreement)
+    needs = Need.objects.filter(pk__in=subjects, version__agreement=agreement)
+    return list(needs.select_related("version").order_by("put_down_at", "created_at", "pk"))
 
 
 def needs_to_answer(user: User) -> "list[Need]":

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from agreements.views import agreement, facilitators, invitations, needs
+from agreements.views import agreement, answer, facilitators, invitations, needs
 
 app_name = "agreements"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("a/new/", agreement.agreement_new, name="new"),
     path(A, agreement.agreement_detail, name="detail"),
     path(A + "v/<int:number>/", agreement.version_detail, name="version"),
+    path(A + "answer/", answer.answer_next, name="answer"),
     path(A + "versions/", agreement.version_list, name="versions"),
     path(A + "history/", agreement.agreement_history, name="history"),
     path(A + "compare/", agreement.version_compare, name="compare"),

@@ -17,6 +17,7 @@ def home(request: AnyHttpRequest) -> HttpResponse:
     context = {
         "waiting_count": waiting.count,
         "to_answer": waiting.to_answer,
+        "to_answer_by_agreement": waiting.to_answer_by_agreement,
         "to_sign": waiting.to_sign,
         "invitations": waiting.invitations,
         "rows": waiting.rows,

@@ -27,6 +27,7 @@ from agreements.models import Need, Participant, Response
 from agreements.services import NegotiationError
 from agreements.views.access import need_for, participant_for, party_for
 from agreements.views.agreement import act_on, after_action
+from agreements.views.answer import remember_answered
 from config.ratelimit import too_many, within_limit
 
 # Thirty needs or comments in ten minutes is more than any conversation between people; the
@@ -232,6 +233,11 @@ def need_action(
     return act_on(request, participant, need, lambda: rule(need=need, actor=request.user))
 
 
+def _respond_in_turn(public_id: str, need: Need) -> str:
+    """A need's answer page, come to from answering one at a time (and going back there)."""
+    return reverse("agreements:need-respond", args=[public_id, need.pk]) + "?then=answer"
+
+
 @login_required
 def need_respond(request: AuthenticatedHttpRequest, public_id: str, pk: int) -> HttpResponse:
     participant = party_for(request, public_id)
@@ -246,29 +252,42 @@ def need_respond(request: AuthenticatedHttpRequest, public_id: str, pk: int) -> 
         item = view.item(need.pk)
         if item is None or not item.can_answer:
             raise Http404
-        return render(request, "agreements/respond.html", {"view": view, "item": item})
+        context = {"view": view, "item": item, "in_turn": request.GET.get("then") == "answer"}
+        return render(request, "agreements/respond.html", context)
     form = RespondForm(request.POST)
     if not form.is_valid():
         errors = " ".join(str(e) for field in form.errors.values() for e in field)
+        if request.POST.get("then") == "answer" and not request.htmx:
+            messages.error(request, errors)
+            return redirect(_respond_in_turn(public_id, need))
         return after_action(request, participant, need.version, error=errors)
     data = form.cleaned_data
     if data["answer"] == Response.Answer.COUNTER and (limited := _too_many_needs(request)):
         if request.htmx:  # htmx shows no error response: the page says it where it was asked
             return after_action(request, participant, need.version, error=limited)
         return too_many(request, limited)
-    return act_on(
-        request,
-        participant,
-        need,
-        lambda: services.need_respond(
+
+    def respond() -> None:
+        services.need_respond(
             need=need,
             party=request.user,
             answer=data["answer"],
             reason=data["reason"],
             counter_statement=data["statement"],
             counter_looks_like=data["looks_like"],
-        ),
-    )
+        )
+        if request.POST.get("then") == "answer":
+            remember_answered(request, participant.agreement, need)
+
+    if request.POST.get("then") == "answer" and not request.htmx:
+        # Come from answering one at a time: back to the next need waiting.
+        try:
+            respond()
+        except NegotiationError as error:
+            messages.error(request, error.message)
+            return redirect(_respond_in_turn(public_id, need))
+        return redirect("agreements:answer", public_id)
+    return act_on(request, participant, need, respond)
 
 
 @login_required

@@ -1,0 +1,125 @@
+"""Answering one need at a time: the needs waiting on the viewer's answer, the first of them
+with its choices, then the next, until nothing waits on them.
+
+What waits on whom is the stored `Wait` (`dashboard.needs_to_answer_in`, from
+`rules.Loaded.waiting_on`); each answer goes through `services.need_respond`, as on the page.
+How far along they are ("2 of 3") counts only the viewer's own: the needs they answered here
+since they started (kept in their session) and those still waiting on them.
+"""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts.http import AuthenticatedHttpRequest
+from agreements import dashboard, negotiation, services
+from agreements.forms import RespondForm
+from agreements.models import Agreement, Need, Participant, Response
+from agreements.negotiation import NeedView
+from agreements.services import NegotiationError
+from agreements.views.access import need_for, participant_for
+
+# The choices of the flow itself; a counter-proposal is written on the need's own page.
+CHOICES = (Response.Answer.ACCEPT, Response.Answer.DECLINE)
+
+
+def _session_key(agreement: Agreement) -> str:
+    return f"answered-in-turn:{agreement.public_id}"
+
+
+def remember_answered(request: AuthenticatedHttpRequest, agreement: Agreement, need: Need) -> None:
+    """Count a need the viewer answered in this round (also a counter-proposal written on the
+    need's page on the way through)."""
+    key = _session_key(agreement)
+    answered = list(request.session.get(key, []))
+    if need.pk not in answered:
+        request.session[key] = [*answered, need.pk]
+
+
+def _first_to_answer(
+    participant: Participant, waiting: list[Need]
+) -> tuple[negotiation.VersionView, NeedView] | None:
+    """The first waiting need as the viewer sees it, ready to answer."""
+    for need in waiting:
+        view = negotiation.build(
+            agreement=participant.agreement,
+            version=need.version,
+            viewer=participant.user,
+            participant=participant,
+            only=need.pk,
+        )
+        item = view.item(need.pk)
+        if item is not None and item.can_answer:
+            return view, item
+    return None
+
+
+def _flow(
+    request: AuthenticatedHttpRequest, participant: Participant, **extra: Any
+) -> HttpResponse:
+    agreement = participant.agreement
+    waiting = dashboard.needs_to_answer_in(request.user, agreement) if participant.is_party else []
+    waiting_ids = {need.pk for need in waiting}
+    key = _session_key(agreement)
+    # Answered here and not waiting again (reworded since): only the viewer's own answers.
+    answered = [pk for pk in request.session.get(key, []) if pk not in waiting_ids]
+    found = _first_to_answer(participant, waiting)
+    if found is None and key in request.session:
+        del request.session[key]  # the round is over: the next one starts from nothing
+    view, item = found if found is not None else (None, None)
+    context = {
+        "agreement": agreement,
+        "participant": participant,
+        "view": view,
+        "item": item,
+        "position": len(answered) + 1,
+        "total": len(answered) + len(waiting),
+        "answered": len(answered),
+        **extra,
+    }
+    template = "agreements/answer.html" + ("#flow" if request.htmx else "")
+    return render(request, template, context)
+
+
+@login_required
+def answer_next(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    """GET: the first need waiting on the viewer. POST: their answer to one, then the next."""
+    participant = participant_for(request, public_id)
+    if request.method != "POST":
+        return _flow(request, participant)
+    if not participant.is_party:  # a facilitator reads: nothing of theirs to answer
+        raise Http404
+    here = reverse("agreements:answer", args=[public_id])
+    try:
+        need_id = int(request.POST.get("need", ""))
+    except ValueError:
+        need_id = 0
+    need = need_for(participant, need_id)
+    form = RespondForm(request.POST)
+    error = ""
+    if not form.is_valid() or form.cleaned_data["answer"] not in CHOICES:
+        error = _("Choose Accept or Decline. To propose something else, choose Counter-propose.")
+        if form.errors.get("reason"):
+            error = " ".join(str(e) for e in form.errors["reason"])
+    else:
+        try:
+            services.need_respond(
+                need=need,
+                party=request.user,
+                answer=form.cleaned_data["answer"],
+                reason=form.cleaned_data["reason"],
+            )
+        except NegotiationError as refusal:
+            error = refusal.message
+        else:
+            remember_answered(request, participant.agreement, need)
+    if request.htmx:
+        return _flow(request, participant, error=error, reason=request.POST.get("reason", ""))
+    if error:
+        messages.error(request, error)
+    return redirect(here)
