@@ -198,6 +198,12 @@ MATRIX: dict[str, Row] = {
     ),
     "agreements:renegotiate": agreement(parties=(200, 200)),  # refused: still negotiating
     "agreements:need-new": agreement(parties=(200, acts())),
+    # Answering one at a time: each party their own; a facilitator has nothing to answer.
+    "agreements:answer": agreement(
+        parties=(200, 302),  # told the need is not theirs to answer
+        facilitator=(200, 404),
+        addressee=(200, acts()),
+    ),
     "agreements:leave": agreement(
         parties=(200, acts()), facilitator=(200, acts()), facilitator_waiting=(200, acts())
     ),
@@ -238,6 +244,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "agreements:need-new": {"statement": "Ask before inviting people over"},
     "agreements:need-edit": {"statement": "Tell me as soon as you know you will be late"},
     "agreements:need-respond": {"answer": "accept", "reason": "Fine by me"},
+    "agreements:answer": {"answer": "accept", "reason": "Fine by me", "need": "{pk}"},
     "agreements:need-comment": {"body": "What counts as late?"},
     "agreements:need-note": {"body": "Ask what happened last Tuesday"},
     "checkins:rhythm": {"rhythm": "weekly"},
@@ -424,7 +431,9 @@ def test_who_may_do_what(client: Client, world: World, name: str, role: str, met
     if role != ANONYMOUS:
         client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
 
-    response = client.get(path) if method == "GET" else client.post(path, BODIES.get(name, {}))
+    need = world.kwargs["agreements:need-respond"]["pk"]  # a body may name the need: "{pk}"
+    body = {key: value.format(pk=need) for key, value in BODIES.get(name, {}).items()}
+    response = client.get(path) if method == "GET" else client.post(path, body)
 
     status = expected.status if isinstance(expected, Acts) else expected
     if status == LOGIN:

@@ -188,6 +188,7 @@ PAGES = [
     "home",
     "live:waiting",
     "agreements:detail",
+    "agreements:answer",
     "agreements:version",
     "agreements:versions",
     "agreements:history",
@@ -210,7 +211,7 @@ OWN_PAGES = {
     "records:data-download",
 }
 # Pages htmx also asks for as a region.
-REGIONS = {"agreements:detail", "agreements:version"}
+REGIONS = {"agreements:detail", "agreements:version", "agreements:answer"}
 # One need's pages, read with GET, for each of the three needs.
 NEED_PAGES = [
     "agreements:need-card",
@@ -311,6 +312,12 @@ def _walk(client: Client, hidden: Hidden, reader: User, seen: Seen) -> None:
         for headers in ({}, HX):
             response = client.post(url, {"body": "A word", "statement": "x"}, headers=headers)
             assert response.status_code == 404, (url, response.status_code)
+    # Answering one at a time names the need answered: the counter-proposal, as if none.
+    url = reverse("agreements:answer", args=[hidden.agreement.public_id])
+    for headers in ({}, HX):
+        sent = {"need": hidden.counter.pk, "answer": "accept"}
+        response = client.post(url, sent, headers=headers)
+        assert response.status_code == 404, (url, response.status_code)
 
 
 def _run_reminders(hidden: Hidden) -> None:
@@ -362,6 +369,21 @@ def test_reminders_did_go_out_in_the_walk(hidden: Hidden, alice: User) -> None:
 
 
 # Each door, on its own --------------------------------------------------------------------
+
+
+def test_answering_one_at_a_time_offers_a_hidden_need_as_yours_and_counts_only_yours(
+    hidden: Hidden, alice: User, client: Client
+) -> None:
+    """Alice has both needs to answer, which Bob answered (hidden): the flow shows the first
+    as hers to answer, and how far along she is counts her own answers, never Bob's."""
+    client.force_login(alice)
+    url = reverse("agreements:answer", args=[hidden.agreement.public_id])
+    page = text(client.get(url))
+    assert hidden.declined.statement in page and "1 of 2" in page
+    client.post(url, {"need": hidden.declined.pk, "answer": "accept"})
+    page = text(client.get(url))
+    assert hidden.countered.statement in page and "2 of 2" in page
+    _check_shown(url, html(client.get(url)), hidden)
 
 
 def test_the_edit_page_of_a_hidden_counter_proposal_is_not_found(
