@@ -119,7 +119,9 @@ def answer_next(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespon
         else:
             remember_answered(request, participant.agreement, need)
     if request.htmx:
-        return _flow(request, participant, error=error, reason=request.POST.get("reason", ""))
+        # After a refusal the words typed stay, for the same need; never for the next one.
+        kept_reason = request.POST.get("reason", "") if error else ""
+        return _flow(request, participant, error=error, reason=kept_reason)
     if error:
         messages.error(request, error)
     return redirect(here)

@@ -128,6 +128,14 @@ def test_htmx_answers_with_the_region_and_the_next_need(
     assert 'id="answer-need"' in body and "autofocus" in body  # focus goes to the next need
 
 
+def test_the_reason_given_is_not_carried_to_the_next_need(
+    bobs: Client, agreement: Agreement, needs: list[Need]
+) -> None:
+    sent = {"need": needs[0].pk, "answer": "accept", "reason": "Gladly-4411"}
+    assert "Gladly-4411" not in html(bobs.post(flow_url(agreement), sent, headers=HX))
+    assert "Gladly-4411" not in html(bobs.get(flow_url(agreement)))
+
+
 def test_htmx_get_is_the_region(bobs: Client, agreement: Agreement, needs: list[Need]) -> None:
     body = html(bobs.get(flow_url(agreement), headers=HX))
     assert "<html" not in body and FIRST in body
