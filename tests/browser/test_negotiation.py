@@ -130,6 +130,7 @@ def test_two_people_negotiate_sign_and_renegotiate_an_agreement(
         expect(d.locator(".group--waiting article")).to_have_count(2)
 
         walk = card(d, WALK)
+        walk.locator("summary", has_text="Add a reason").click()
         walk.get_by_label("Why (optional)").first.fill("Sundays are for my mother.")
         walk.get_by_role("button", name="Decline", exact=True).click()
         expect(card(d, WALK)).to_contain_text("Dana: Declined — Sundays are for my mother.")
