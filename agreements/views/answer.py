@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.http import AuthenticatedHttpRequest
-from agreements import dashboard, negotiation, services
+from agreements import dashboard, kept, negotiation, services
 from agreements.forms import RespondForm
 from agreements.models import Agreement, Need, Participant, Response
 from agreements.negotiation import NeedView
@@ -82,6 +82,9 @@ def _flow(
         "answered": len(answered),
         **extra,
     }
+    if request.htmx and request.method == "POST":
+        # The navigation count, fresh, swapped in out of band with the region.
+        context["waiting_count"] = kept.waiting_count_update(request.user)
     template = "agreements/answer.html" + ("#flow" if request.htmx else "")
     return render(request, template, context)
 

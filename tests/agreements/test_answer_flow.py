@@ -126,6 +126,7 @@ def test_htmx_answers_with_the_region_and_the_next_need(
     assert "<html" not in body and 'id="answer-flow"' in body
     assert SECOND in body and "2 of 3" in body
     assert 'id="answer-need"' in body and "autofocus" in body  # focus goes to the next need
+    assert 'hx-swap-oob="innerHTML:#nav-waiting"' in body  # the navigation count, fresh
 
 
 def test_the_reason_given_is_not_carried_to_the_next_need(

@@ -69,6 +69,12 @@ def test_answering_one_at_a_time(
     name = f"{width}-{scheme}"
     sign_in(context, bob, base)
 
+    # The dashboard offers to start.
+    page.goto(base + "/")
+    expect(page.get_by_role("link", name="Start answering (3)")).to_be_visible()
+    assert _fits(page, width), f"the dashboard scrolls sideways at {width}"
+    screenshot(page, f"answer-dashboard-{name}")
+
     # The agreement page: what waits on Bob comes first, with the way in.
     page.goto(f"{base}/a/{agreement.public_id}/")
     waiting = page.locator("#group-waiting")
@@ -87,6 +93,7 @@ def test_answering_one_at_a_time(
         if position > 1:  # swapped in by htmx: focus went to the next need, a fresh form
             expect(heading).to_be_focused()
             expect(page.get_by_label("Why (optional)")).to_have_value("")
+            expect(page.locator("#nav-waiting")).to_contain_text(str(4 - position))
         assert page.evaluate("window.scrollY") == 0
         for choice in ("#answer-reason", "button[value=accept]", "button[value=decline]"):
             _in_view(page, choice)
