@@ -7,6 +7,7 @@ How far along they are ("2 of 3") counts only the viewer's own: the needs they a
 since they started (kept in their session) and those still waiting on them.
 """
 
+import time
 from typing import Any
 
 from django.contrib import messages
@@ -26,19 +27,30 @@ from agreements.views.access import need_for, participant_for
 
 # The choices of the flow itself; a counter-proposal is written on the need's own page.
 CHOICES = (Response.Answer.ACCEPT, Response.Answer.DECLINE)
+# A round of answering that went quiet this long is over (seconds).
+ROUND = 6 * 60 * 60
 
 
 def _session_key(agreement: Agreement) -> str:
     return f"answered-in-turn:{agreement.public_id}"
 
 
+def _answered_in_round(request: AuthenticatedHttpRequest, agreement: Agreement) -> list[int]:
+    """The needs the viewer answered here in this round: one that went quiet for longer than
+    `ROUND` is over, and the next counts from nothing."""
+    kept = request.session.get(_session_key(agreement))
+    if not isinstance(kept, dict) or time.time() - kept.get("at", 0) > ROUND:
+        return []
+    return [pk for pk in kept.get("needs", []) if isinstance(pk, int)]
+
+
 def remember_answered(request: AuthenticatedHttpRequest, agreement: Agreement, need: Need) -> None:
     """Count a need the viewer answered in this round (also a counter-proposal written on the
     need's page on the way through)."""
-    key = _session_key(agreement)
-    answered = list(request.session.get(key, []))
+    answered = _answered_in_round(request, agreement)
     if need.pk not in answered:
-        request.session[key] = [*answered, need.pk]
+        answered.append(need.pk)
+    request.session[_session_key(agreement)] = {"at": time.time(), "needs": answered}
 
 
 def _first_to_answer(
@@ -67,7 +79,7 @@ def _flow(
     waiting_ids = {need.pk for need in waiting}
     key = _session_key(agreement)
     # Answered here and not waiting again (reworded since): only the viewer's own answers.
-    answered = [pk for pk in request.session.get(key, []) if pk not in waiting_ids]
+    answered = [pk for pk in _answered_in_round(request, agreement) if pk not in waiting_ids]
     found = _first_to_answer(participant, waiting)
     if found is None and key in request.session:
         del request.session[key]  # the round is over: the next one starts from nothing

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from agreements.models import Agreement, Need, NeedState, Response
+from agreements.views import answer as answer_views
 from tests.agreements.helpers import (
     HX,
     add_facilitator,
@@ -269,3 +270,15 @@ def test_the_dashboard_offers_to_start_answering(
     page = bobs.get(reverse("home"))
     assert f'href="{flow_url(agreement)}"' in html(page)
     assert "Start answering (3)" in text(page)
+
+
+def test_a_round_that_went_quiet_is_over(
+    bobs: Client, agreement: Agreement, needs: list[Need]
+) -> None:
+    bobs.post(flow_url(agreement), {"need": needs[0].pk, "answer": "accept"})
+    assert "2 of 3" in shown(bobs, agreement)
+    session = bobs.session
+    key = f"answered-in-turn:{agreement.public_id}"
+    session[key] = {**session[key], "at": session[key]["at"] - answer_views.ROUND - 1}
+    session.save()
+    assert "1 of 2" in shown(bobs, agreement)
