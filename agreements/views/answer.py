@@ -38,10 +38,10 @@ def _session_key(agreement: Agreement) -> str:
 def _answered_in_round(request: AuthenticatedHttpRequest, agreement: Agreement) -> list[int]:
     """The needs the viewer answered here in this round: one that went quiet for longer than
     `ROUND` is over, and the next counts from nothing."""
-    kept = request.session.get(_session_key(agreement))
-    if not isinstance(kept, dict) or time.time() - kept.get("at", 0) > ROUND:
+    stored = request.session.get(_session_key(agreement))
+    if not isinstance(stored, dict) or time.time() - stored.get("at", 0) > ROUND:
         return []
-    return [pk for pk in kept.get("needs", []) if isinstance(pk, int)]
+    return [pk for pk in stored.get("needs", []) if isinstance(pk, int)]
 
 
 def remember_answered(request: AuthenticatedHttpRequest, agreement: Agreement, need: Need) -> None:
