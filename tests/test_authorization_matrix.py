@@ -251,6 +251,13 @@ BODIES: dict[str, dict[str, Any]] = {
     "checkins:talk": {"want": "mark"},
 }
 
+
+def body_for(name: str, world: "World") -> dict[str, Any]:
+    """The POST body for a URL, the need it names ("{pk}") filled in."""
+    need = world.kwargs["agreements:need-respond"]["pk"]
+    return {key: value.format(pk=need) for key, value in BODIES.get(name, {}).items()}
+
+
 # The URL configuration --------------------------------------------------------------------
 
 # Third-party URLs, tested by their own projects and, for what we rely on (sign-up, login,
@@ -431,9 +438,7 @@ def test_who_may_do_what(client: Client, world: World, name: str, role: str, met
     if role != ANONYMOUS:
         client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
 
-    need = world.kwargs["agreements:need-respond"]["pk"]  # a body may name the need: "{pk}"
-    body = {key: value.format(pk=need) for key, value in BODIES.get(name, {}).items()}
-    response = client.get(path) if method == "GET" else client.post(path, body)
+    response = client.get(path) if method == "GET" else client.post(path, body_for(name, world))
 
     status = expected.status if isinstance(expected, Acts) else expected
     if status == LOGIN:

@@ -26,7 +26,6 @@ from tests.accounts.factories import PASSWORD
 from tests.agreements.helpers import detail_url, invite, person, start
 from tests.test_authorization_matrix import (
     AUTHOR,
-    BODIES,
     MATRIX,
     ROLES,
     Acts,
@@ -162,7 +161,7 @@ def browser(world: World, role: str) -> Client:
 
 def post(client: Client, world: World, name: str, **headers: str) -> "TestResponse":
     path = reverse(name, kwargs=world.kwargs[name])
-    return client.post(path, BODIES.get(name, {}), headers=headers)
+    return client.post(path, matrix.body_for(name, world), headers=headers)
 
 
 @pytest.mark.parametrize("headers", [pytest.param({}, id="plain"), pytest.param(HTMX, id="htmx")])
