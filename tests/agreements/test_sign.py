@@ -52,7 +52,8 @@ def test_it_requires_login(client: Client, answered: Need, path: str) -> None:
 
 def test_a_get_changes_nothing(client: Client, answered: Need, path: str, alice: User) -> None:
     client.force_login(alice)
-    assert client.get(path).status_code == 405
+    assert client.get(path).status_code == 200  # the page to confirm on
+    assert client.get(path, headers=HX).status_code == 200
     assert not Signature.objects.exists()
 
 
@@ -67,6 +68,7 @@ def test_outsiders_and_facilitators_get_404(
         add_facilitator(agreement, dave)
     client.force_login(dave)
     before = snapshot()
+    assert client.get(path).status_code == 404
     assert client.post(path).status_code == 404
     assert client.post(path, headers=HX).status_code == 404
     assert snapshot() == before
@@ -79,11 +81,11 @@ def test_the_sign_button_shows_once_nothing_is_open(
     client.force_login(alice)
     page = client.get(detail_url(agreement))
     assert "1 need is still open." in text(page)
-    assert f'action="{url("sign", agreement)}"' not in html(page)
+    assert f'href="{url("sign", agreement)}"' not in html(page)
     answer(need, bob)
     page = client.get(detail_url(agreement))
     assert "Nothing is open." in text(page)
-    assert f'action="{url("sign", agreement)}"' in html(page)
+    assert f'href="{url("sign", agreement)}"' in html(page)
 
 
 def test_a_plain_post_signs_and_goes_back_to_the_signatures(
@@ -96,7 +98,7 @@ def test_a_plain_post_signs_and_goes_back_to_the_signatures(
     assert list(Signature.objects.values_list("party", flat=True)) == [alice.pk]
     page = client.get(response["Location"])
     assert "Signed by Alice. Still to sign: Bob." in text(page)
-    assert f'action="{path}"' not in html(page)  # nothing more to sign for her
+    assert f'href="{path}"' not in html(page)  # nothing more to sign for her
 
 
 def test_htmx_gets_the_region(client: Client, answered: Need, path: str, alice: User) -> None:
@@ -180,7 +182,7 @@ def test_a_hidden_decision_offers_no_signature(
     answer(need, bob, "decline")
     for viewer in (alice, bob, carol):
         client.force_login(viewer)
-        assert f'action="{url("sign", agreement)}"' not in html(client.get(detail_url(agreement)))
+        assert f'href="{url("sign", agreement)}"' not in html(client.get(detail_url(agreement)))
     answer(need, carol)
     client.force_login(alice)
-    assert f'action="{url("sign", agreement)}"' in html(client.get(detail_url(agreement)))
+    assert f'href="{url("sign", agreement)}"' in html(client.get(detail_url(agreement)))
