@@ -122,6 +122,8 @@ class PutDownForm(forms.Form):
 class NeedWithAddresseesForm(NeedForm, PutDownForm):
     """Write a need and, in the same step, choose who it is for."""
 
+    field_order = ("statement", "looks_like", "category", "for_whom", "addressees")
+
 
 class RespondForm(forms.Form):
     answer = forms.ChoiceField(choices=Response.Answer.choices)

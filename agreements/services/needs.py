@@ -275,7 +275,8 @@ def need_respond(
     now: datetime.datetime | None = None,
 ) -> Response:
     """Pick a need up, decline it, or answer it with a counter-proposal (a new need, for its
-    author and everyone else it was for). A party may change their answer while the version is open."""
+    author and everyone else it was for). A party may change their answer while the version
+    is open."""
     now = _now(now)
     version, need = _lock_need(need.pk)
     if not need.is_live:

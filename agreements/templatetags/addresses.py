@@ -21,6 +21,4 @@ def names(people: list[User]) -> str:
     said = [format_html("<bdi>{}</bdi>", person.name) for person in people]
     if len(said) < 2:
         return mark_safe("".join(said))  # each name escaped by format_html
-    return format_html(
-        _("{most} and {last}"), most=mark_safe(", ".join(said[:-1])), last=said[-1]
-    )
+    return format_html(_("{most} and {last}"), most=mark_safe(", ".join(said[:-1])), last=said[-1])

@@ -19,7 +19,6 @@ from tests.agreements.helpers import (
     reload,
     seal,
     start,
-    text,
 )
 
 pytestmark = pytest.mark.django_db
