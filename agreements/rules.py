@@ -53,6 +53,12 @@ def counter_addressees(
     return sorted((({author} | set(addressees)) - {countered_by}) & set(parties))
 
 
+def agreed_instead(counter_state: str | None) -> bool:
+    """A need answered by a counter-proposal that was then agreed counts as agreed: the
+    counter-proposal is what was agreed instead of it."""
+    return counter_state == NeedState.AGREED
+
+
 def stands_as(answer: str | None, counter_state: str | None, *, negotiating: bool) -> NeedState:
     """How one party's answer to a need counts for where they stand. Picked up is agreed and
     declined is declined; a counter-proposal is a conversation (`COUNTERED`), and counts as
@@ -64,15 +70,15 @@ def stands_as(answer: str | None, counter_state: str | None, *, negotiating: boo
     if answer == Response.Answer.DECLINE:
         return NeedState.DECLINED
     if answer == Response.Answer.COUNTER:
-        if counter_state == NeedState.AGREED:
+        if agreed_instead(counter_state):
             return NeedState.AGREED
         return NeedState.COUNTERED if negotiating else NeedState.DECLINED
     return NeedState.OPEN
 
 
 def settled_by_counter(state: str, counter_states: Iterable[str]) -> bool:
-    """A countered need whose counter-proposal was then agreed: what was agreed instead of it."""
-    return state == NeedState.COUNTERED and NeedState.AGREED in set(counter_states)
+    """A countered need one of whose counter-proposals was then agreed (`agreed_instead`)."""
+    return state == NeedState.COUNTERED and any(agreed_instead(s) for s in counter_states)
 
 
 def yet_to_answer(addressees: Iterable[int], answered: Collection[int]) -> list[int]:
