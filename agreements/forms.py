@@ -75,11 +75,24 @@ class NeedForm(forms.Form):
 
 
 class PutDownForm(forms.Form):
-    addressees = forms.MultipleChoiceField(
+    """Who a need is put down for: everyone else (the default), or only the people checked.
+    The checkboxes count only when "Only some of them" is chosen; the stylesheet hides them
+    until it is."""
+
+    EVERYONE, SOME = "everyone", "some"
+
+    for_whom = forms.ChoiceField(
         label=_("Put it down for"),
+        widget=forms.RadioSelect,
+        required=False,
+        choices=[(EVERYONE, _("Everyone else")), (SOME, _("Only some of them"))],
+        initial=EVERYONE,
+    )
+    addressees = forms.MultipleChoiceField(
+        label=_("Only for"),
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text=_("Everyone else, unless you choose some of them."),
+        help_text=_("Check each person it is for."),
     )
 
     def __init__(self, *args: Any, others: list[User], **kwargs: Any) -> None:
@@ -87,15 +100,29 @@ class PutDownForm(forms.Form):
         field = self.fields["addressees"]
         assert isinstance(field, forms.MultipleChoiceField)
         field.choices = [(str(u.pk), u.name) for u in others]
-        self.initial.setdefault("addressees", [str(u.pk) for u in others])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        chosen = data.get("addressees") or []
+        # Without the choice (an older page), checked people mean "only some of them".
+        some = data.get("for_whom") == self.SOME or (not data.get("for_whom") and chosen)
+        data["for_whom"] = self.SOME if some else self.EVERYONE
+        if some and not chosen and "addressees" not in self.errors:
+            message = _("Check at least one person, or choose “Everyone else”.")
+            self.add_error("addressees", forms.ValidationError(message, code="none_checked"))
+        return data
 
     def addressee_ids(self) -> list[int] | None:
-        chosen = self.cleaned_data.get("addressees") or []
-        return [int(pk) for pk in chosen] or None
+        """The people checked, or None for everyone else."""
+        if self.cleaned_data.get("for_whom") != self.SOME:
+            return None
+        return [int(pk) for pk in self.cleaned_data.get("addressees") or []]
 
 
 class NeedWithAddresseesForm(NeedForm, PutDownForm):
     """Write a need and, in the same step, choose who it is for."""
+
+    field_order = ("statement", "looks_like", "category", "for_whom", "addressees")
 
 
 class RespondForm(forms.Form):

@@ -26,7 +26,15 @@ from agreements.models import (
     Version,
     needs_hidden_from,
 )
-from agreements.rules import is_pending, latest_answers, may_change, may_see, ready_to_sign
+from agreements.rules import (
+    is_pending,
+    latest_answers,
+    may_change,
+    may_see,
+    ready_to_sign,
+    settled_by_counter,
+    stands_as,
+)
 
 HISTORY_LENGTH = 30
 
@@ -82,16 +90,19 @@ class NeedView:
 
 @dataclass
 class Standing:
-    """Where one party stands: of the needs addressed to them, how many they picked up."""
+    """Where one party stands on the needs put down for them: picked up (or agreed through a
+    counter-proposal), in conversation (answered with a counter-proposal), not picked up, or
+    still open (`rules.stands_as`)."""
 
     party: User
     agreed: int = 0
+    conversation: int = 0
     declined: int = 0
     open: int = 0
 
     @property
     def total(self) -> int:
-        return self.agreed + self.declined + self.open
+        return self.agreed + self.conversation + self.declined + self.open
 
     def share(self, count: int) -> int:
         return round(100 * count / self.total) if self.total else 0
@@ -101,12 +112,50 @@ class Standing:
         return self.share(self.agreed)
 
     @property
+    def conversation_pct(self) -> int:
+        return self.share(self.conversation)
+
+    @property
     def declined_pct(self) -> int:
         return self.share(self.declined)
 
     @property
     def open_pct(self) -> int:
-        return 100 - self.agreed_pct - self.declined_pct if self.total else 0
+        if not self.total:
+            return 0
+        return 100 - self.agreed_pct - self.conversation_pct - self.declined_pct
+
+    @property
+    def conversation_x(self) -> int:
+        return self.agreed_pct
+
+    @property
+    def declined_x(self) -> int:
+        return self.agreed_pct + self.conversation_pct
+
+    @property
+    def open_x(self) -> int:
+        return self.declined_x + self.declined_pct
+
+
+@dataclass
+class Promise:
+    """One thing agreed, as the document of a version tells it: who picked it up (`by`), for
+    whom (`to`), and the need it was agreed in place of, when it was a counter-proposal."""
+
+    need: Need
+    by: list[User]
+    to: User
+    instead_of: Need | None = None
+
+
+@dataclass
+class Document:
+    """A version read as the agreement made: what was agreed, then what was offered and not
+    picked up."""
+
+    agreed: list[Promise]
+    not_picked_up: list["NeedView"]
 
 
 @dataclass
@@ -164,6 +213,34 @@ class VersionView:
             and ready_to_sign((i.need.state, i.need.answers_hidden) for i in self._live_items)
             and self.viewer not in self.signed_by
         )
+
+    @cached_property
+    def document(self) -> Document:
+        """The needs on the table as the agreement made (`Document`). A need answered with a
+        counter-proposal that was then agreed is told with that counter-proposal
+        (`rules.settled_by_counter`); answers still hidden count as open, so such a need is in
+        neither list."""
+        live = self._live_items
+        shown = {item.need.pk: _shown_state(item) for item in live}
+        agreed: list[Promise] = []
+        not_picked_up: list[NeedView] = []
+        for item in live:
+            state = shown[item.need.pk]
+            if state == NeedState.AGREED:
+                agreed.append(
+                    Promise(
+                        need=item.need,
+                        by=[a.party for a in item.answers],
+                        to=item.need.author,
+                        instead_of=item.answers_need,
+                    )
+                )
+            elif state == NeedState.DECLINED or (
+                state == NeedState.COUNTERED
+                and not settled_by_counter(state, (shown.get(c.pk, "") for c in item.counters))
+            ):
+                not_picked_up.append(item)
+        return Document(agreed=agreed, not_picked_up=not_picked_up)
 
     @property
     def still_to_sign(self) -> list[User]:
@@ -290,7 +367,7 @@ def build(
         facilitators=[p for p in people.active if p.is_facilitator and p.may_read],
         facilitator_requests=around.requests,
         groups=_groups(views),
-        standing=_standing(live, people.parties),
+        standing=_standing(live, people.parties, negotiating=version.is_open),
         events=_mask_hidden_answers(around.events, hidden_needs, hidden_counters, viewer),
         signed_by=around.signed_by,
         versions=around.versions,
@@ -425,18 +502,30 @@ def _groups(views: list[NeedView]) -> dict[str, list[NeedView]]:
     return groups
 
 
-def _standing(live: list[NeedView], parties: list[Participant]) -> list[Standing]:
-    """Where each party stands on the needs on the table; an answer still hidden is open."""
+def _standing(
+    live: list[NeedView], parties: list[Participant], *, negotiating: bool
+) -> list[Standing]:
+    """Where each party stands on the needs on the table (`rules.stands_as`). An answer still
+    hidden from the reader is open, and so is the state of a counter-proposal whose answers
+    are hidden: a bar tells nothing the cards may not."""
     standing = {p.user_id: Standing(party=p.user) for p in parties}
+    shown = {view.need.pk: _shown_state(view) for view in live}
     for view in live:
         for answer in view.answers:
             party_standing = standing.get(answer.party.pk)
             if party_standing is None:
                 continue
-            given = None if answer.hidden or answer.response is None else answer.response.answer
-            if given == Response.Answer.ACCEPT:
+            response = None if answer.hidden else answer.response
+            stands = stands_as(
+                response.answer if response else None,
+                shown.get(response.counter_id) if response and response.counter_id else None,
+                negotiating=negotiating,
+            )
+            if stands == NeedState.AGREED:
                 party_standing.agreed += 1
-            elif given in (Response.Answer.DECLINE, Response.Answer.COUNTER):
+            elif stands == NeedState.COUNTERED:
+                party_standing.conversation += 1
+            elif stands == NeedState.DECLINED:
                 party_standing.declined += 1
             else:
                 party_standing.open += 1

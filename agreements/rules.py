@@ -45,6 +45,42 @@ def decide(addressees: Iterable[int], answers: Mapping[int, str]) -> NeedState:
     return NeedState.OPEN
 
 
+def counter_addressees(
+    *, author: int, addressees: Iterable[int], countered_by: int, parties: Collection[int]
+) -> list[int]:
+    """Whom a counter-proposal is put down for: the author of the need it answers and everyone
+    else that need was for, but not the one who counter-proposes, and only current parties."""
+    return sorted((({author} | set(addressees)) - {countered_by}) & set(parties))
+
+
+def agreed_instead(counter_state: str | None) -> bool:
+    """A need answered by a counter-proposal that was then agreed counts as agreed: the
+    counter-proposal is what was agreed instead of it."""
+    return counter_state == NeedState.AGREED
+
+
+def stands_as(answer: str | None, counter_state: str | None, *, negotiating: bool) -> NeedState:
+    """How one party's answer to a need counts for where they stand. Picked up is agreed and
+    declined is declined; a counter-proposal is a conversation (`COUNTERED`), and counts as
+    agreed once that counter-proposal was agreed (`counter_state`). When the version is no
+    longer negotiated, a conversation that ended without agreement is offered, not picked up
+    (`DECLINED`). No answer (or one still hidden from the reader: pass None) is open."""
+    if answer == Response.Answer.ACCEPT:
+        return NeedState.AGREED
+    if answer == Response.Answer.DECLINE:
+        return NeedState.DECLINED
+    if answer == Response.Answer.COUNTER:
+        if agreed_instead(counter_state):
+            return NeedState.AGREED
+        return NeedState.COUNTERED if negotiating else NeedState.DECLINED
+    return NeedState.OPEN
+
+
+def settled_by_counter(state: str, counter_states: Iterable[str]) -> bool:
+    """A countered need one of whose counter-proposals was then agreed (`agreed_instead`)."""
+    return state == NeedState.COUNTERED and any(agreed_instead(s) for s in counter_states)
+
+
 def yet_to_answer(addressees: Iterable[int], answered: Collection[int]) -> list[int]:
     """The addressees who have not answered the need's current wording."""
     return [person for person in addressees if person not in answered]

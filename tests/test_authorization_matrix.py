@@ -191,7 +191,8 @@ MATRIX: dict[str, Row] = {
         author=302,  # the author invited them: inviting was agreeing
     ),
     "agreements:facilitator-end": action(parties=acts()),
-    "agreements:sign": action(parties=302),  # refused: a need is still open
+    # The page to confirm on (saying a need is still open); signing is refused for that.
+    "agreements:sign": agreement(parties=(200, 302)),
     "agreements:respond-by": agreement(
         parties=(302, acts()),
         facilitator=(302, 302),  # told only the parties can ask for a date

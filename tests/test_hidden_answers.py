@@ -166,7 +166,6 @@ NOT_A_NEED = {
     "agreements:leave": "a confirmation to leave",
     "agreements:facilitator-agree": "POST only, about a facilitator",
     "agreements:facilitator-end": "POST only, about a facilitator",
-    "agreements:sign": "POST only; refused while answers are hidden",
     "agreements:respond-by": "POST only, a date for the whole version",
     "agreements:renegotiate": "a form giving a reason; refused while negotiating",
     "agreements:need-new": "a form for a new need, empty",
@@ -193,6 +192,7 @@ PAGES = [
     "agreements:versions",
     "agreements:history",
     "agreements:compare",
+    "agreements:sign",
     "checkins:session",
     "checkins:list",
     "notifications:list",
@@ -211,7 +211,7 @@ OWN_PAGES = {
     "records:data-download",
 }
 # Pages htmx also asks for as a region.
-REGIONS = {"agreements:detail", "agreements:version", "agreements:answer"}
+REGIONS = {"agreements:detail", "agreements:version", "agreements:answer", "agreements:sign"}
 # One need's pages, read with GET, for each of the three needs.
 NEED_PAGES = [
     "agreements:need-card",

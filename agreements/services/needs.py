@@ -229,8 +229,9 @@ def _counter_propose(
     looks_like: str,
     now: datetime.datetime,
 ) -> Need:
-    """Put a counter-proposal down: a new need in the same version, addressed back to the
-    author of the need it answers. A party has one on the table at a time."""
+    """Put a counter-proposal down: a new need in the same version, for the author of the need
+    it answers and everyone else that need was for (`rules.counter_addressees`). A party has one
+    on the table at a time."""
     if latest is not None and latest.counter is not None and latest.counter.is_live:
         raise NegotiationError(
             _(
@@ -250,7 +251,15 @@ def _counter_propose(
         put_down_at=now,
         changed_at=now,
     )
-    counter.addressees.set([need.author_id])
+    parties = Participant.objects.parties().filter(agreement_id=need.version.agreement_id)
+    counter.addressees.set(
+        rules.counter_addressees(
+            author=need.author_id,
+            addressees=need.addressees.values_list("pk", flat=True),
+            countered_by=party.pk,
+            parties=set(parties.values_list("user_id", flat=True)),
+        )
+    )
     return counter
 
 
@@ -265,8 +274,9 @@ def need_respond(
     counter_looks_like: str = "",
     now: datetime.datetime | None = None,
 ) -> Response:
-    """Pick a need up, decline it, or answer it with a counter-proposal (a new need, addressed
-    back to its author). A party may change their answer while the version is open."""
+    """Pick a need up, decline it, or answer it with a counter-proposal (a new need, for its
+    author and everyone else it was for). A party may change their answer while the version
+    is open."""
     now = _now(now)
     version, need = _lock_need(need.pk)
     if not need.is_live:

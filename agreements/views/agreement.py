@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
 from accounts.http import AuthenticatedHttpRequest
@@ -289,10 +289,20 @@ def leave(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def sign(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    """GET: the version as the document being signed, and a button to confirm (with htmx, in
+    place of the signatures panel). POST: sign it; a second POST changes nothing."""
     participant = party_for(request, public_id)
     version = negotiation.current_version(participant.agreement)
+    if request.method != "POST":
+        view = negotiation.build(
+            agreement=participant.agreement,
+            version=version,
+            viewer=request.user,
+            participant=participant,
+        )
+        template = "agreements/sign.html" + ("#confirm" if request.htmx else "")
+        return render(request, template, {"view": view})
     try:
         version = services.version_sign(version=version, party=request.user)  # maybe sealed now
     except NegotiationError as error:

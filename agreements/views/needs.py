@@ -194,9 +194,12 @@ def need_put_down(request: AuthenticatedHttpRequest, public_id: str, pk: int) ->
     need = need_for(participant, pk)
     form = PutDownForm(request.POST, others=_others(participant))
     if not form.is_valid():
-        return after_action(
-            request, participant, need.version, error=_("Choose who to put it down for.")
+        refusal = (
+            _("Check at least one person, or choose “Everyone else”.")
+            if form.has_error("addressees", "none_checked")
+            else _("Choose who to put it down for.")
         )
+        return after_action(request, participant, need.version, error=refusal)
     return act_on(
         request,
         participant,

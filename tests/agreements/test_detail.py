@@ -121,7 +121,7 @@ def test_htmx_gets_the_sign_button_when_nothing_is_open(
     response = client.get(detail_url(agreement) + "?shown=1-negotiating", headers=HX)
     assert_fragment(response)
     assert "Nothing is open." in text(response)
-    assert f'action="{url("sign", agreement)}"' in html(response)
+    assert f'href="{url("sign", agreement)}"' in html(response)
     assert "Signed by everyone" not in text(response)
 
 

@@ -18,9 +18,12 @@ from agreements.models import (
 from agreements.rules import (
     Loaded,
     answers_hidden,
+    counter_addressees,
     decide,
     is_pending,
     ready_to_sign,
+    settled_by_counter,
+    stands_as,
     yet_to_answer,
 )
 
@@ -316,3 +319,67 @@ def test_nobody_owes_a_signature_with_nothing_on_the_table_or_once_sealed() -> N
     calls = need(3)
     sealed = negotiation({calls: [BOB]}, {calls: {BOB: ACCEPT}}, state=Version.State.SEALED)
     assert sealed.to_sign == set()
+
+
+# A counter-proposal: whom it is for, and how it counts ------------------------------------
+
+
+def test_a_counter_proposal_goes_to_the_author_and_everyone_else_the_need_was_for() -> None:
+    """Alice's need for Bob and Carol, countered by Carol, goes to Alice and Bob."""
+    everyone = {ALICE, BOB, CAROL}
+    found = counter_addressees(
+        author=ALICE, addressees=[BOB, CAROL], countered_by=CAROL, parties=everyone
+    )
+    assert found == [ALICE, BOB]
+
+
+def test_between_two_a_counter_proposal_goes_back_to_the_author() -> None:
+    found = counter_addressees(author=ALICE, addressees=[BOB], countered_by=BOB, parties={1, 2})
+    assert found == [ALICE]
+
+
+def test_a_counter_proposal_goes_only_to_current_parties() -> None:
+    """Dan, whom the need was also for, has left: it is not put down for him."""
+    found = counter_addressees(
+        author=ALICE, addressees=[BOB, DAN], countered_by=BOB, parties={ALICE, BOB, CAROL}
+    )
+    assert found == [ALICE]
+
+
+def test_a_need_not_for_everyone_keeps_its_counter_proposal_among_them() -> None:
+    """Alice's need for Bob alone: Carol is not asked about Bob's counter-proposal."""
+    found = counter_addressees(
+        author=ALICE, addressees=[BOB], countered_by=BOB, parties={ALICE, BOB, CAROL}
+    )
+    assert found == [ALICE]
+
+
+def test_an_answer_stands_as_what_it_says() -> None:
+    assert stands_as(ACCEPT, None, negotiating=True) == NeedState.AGREED
+    assert stands_as(DECLINE, None, negotiating=True) == NeedState.DECLINED
+    assert stands_as(None, None, negotiating=True) == NeedState.OPEN
+    assert stands_as(None, None, negotiating=False) == NeedState.OPEN
+
+
+def test_a_counter_proposal_is_a_conversation_not_a_no() -> None:
+    assert stands_as(COUNTER, NeedState.OPEN, negotiating=True) == NeedState.COUNTERED
+    assert stands_as(COUNTER, NeedState.DECLINED, negotiating=True) == NeedState.COUNTERED
+    assert stands_as(COUNTER, None, negotiating=True) == NeedState.COUNTERED  # withdrawn
+
+
+def test_a_need_answered_by_a_counter_proposal_then_agreed_counts_as_agreed() -> None:
+    assert stands_as(COUNTER, NeedState.AGREED, negotiating=True) == NeedState.AGREED
+    assert stands_as(COUNTER, NeedState.AGREED, negotiating=False) == NeedState.AGREED
+
+
+def test_once_sealed_a_conversation_without_agreement_was_not_picked_up() -> None:
+    assert stands_as(COUNTER, NeedState.DECLINED, negotiating=False) == NeedState.DECLINED
+    assert stands_as(COUNTER, None, negotiating=False) == NeedState.DECLINED
+
+
+def test_a_countered_need_is_settled_by_a_counter_proposal_agreed() -> None:
+    assert settled_by_counter(NeedState.COUNTERED, [NeedState.AGREED])
+    assert settled_by_counter(NeedState.COUNTERED, [NeedState.DECLINED, NeedState.AGREED])
+    assert not settled_by_counter(NeedState.COUNTERED, [NeedState.DECLINED])
+    assert not settled_by_counter(NeedState.COUNTERED, [])
+    assert not settled_by_counter(NeedState.DECLINED, [NeedState.AGREED])

@@ -530,7 +530,7 @@ def test_a_decline_wins_over_a_counter_proposal(
     assert reload(need).state == "declined"
 
 
-def test_a_counter_proposal_is_a_new_need_addressed_back_to_the_author(
+def test_a_counter_proposal_is_a_new_need_for_the_author_and_everyone_else_it_was_for(
     agreement: Agreement, version: Version, alice: User, bob: User, carol: User
 ) -> None:
     need = put_down(version, alice, "Call me every Sunday.")
@@ -551,16 +551,19 @@ def test_a_counter_proposal_is_a_new_need_addressed_back_to_the_author(
     )
     assert (counter.status, counter.state, counter.version) == ("put_down", "open", version)
     assert counter.answers == need
-    assert list(counter.addressees.all()) == [alice]
+    assert set(need.addressees.all()) == {bob, carol}
+    assert set(counter.addressees.all()) == {alice, carol}
     assert reload(need).state == "countered"
     assert list(need.counter_proposals.all()) == [counter]
     event = agreement.events.get(kind="countered")
     assert (event.actor, event.need, event.data) == (bob, need, {"counter": counter.pk})
-    # The author answers the counter-proposal like any other need.
+    # The author, and Carol whom the need was also for, answer it like any other need.
     answer(counter, alice, "accept")
+    assert reload(counter).state == "open"
+    answer(counter, carol, "accept")
     assert reload(counter).state == "agreed"
     with pytest.raises(NegotiationError, match="not addressed to you"):
-        answer(counter, carol, "accept")
+        answer(counter, bob, "accept")
 
 
 def test_a_party_can_change_their_answer(
@@ -1151,6 +1154,8 @@ def test_a_hidden_counter_proposal_cannot_be_answered_yet(
         services.need_respond(need=counter, party=alice, answer=Response.Answer.ACCEPT)
     services.need_respond(need=need, party=carol, answer=Response.Answer.ACCEPT)
     services.need_respond(need=counter, party=alice, answer=Response.Answer.ACCEPT)
+    # The counter-proposal is for Carol too: the need it answers was for her.
+    services.need_respond(need=counter, party=carol, answer=Response.Answer.ACCEPT)
     counter.refresh_from_db()
     assert counter.state == "agreed"
 

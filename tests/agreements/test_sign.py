@@ -1,4 +1,7 @@
-"""Signing the version in negotiation (/a/<id>/sign/); the last signature seals it."""
+"""Signing the version in negotiation (/a/<id>/sign/): a page shows what is signed and asks
+to confirm; the last signature seals it."""
+
+import re
 
 import pytest
 from django.test import Client
@@ -52,7 +55,8 @@ def test_it_requires_login(client: Client, answered: Need, path: str) -> None:
 
 def test_a_get_changes_nothing(client: Client, answered: Need, path: str, alice: User) -> None:
     client.force_login(alice)
-    assert client.get(path).status_code == 405
+    assert client.get(path).status_code == 200  # the page to confirm on
+    assert client.get(path, headers=HX).status_code == 200
     assert not Signature.objects.exists()
 
 
@@ -67,6 +71,7 @@ def test_outsiders_and_facilitators_get_404(
         add_facilitator(agreement, dave)
     client.force_login(dave)
     before = snapshot()
+    assert client.get(path).status_code == 404
     assert client.post(path).status_code == 404
     assert client.post(path, headers=HX).status_code == 404
     assert snapshot() == before
@@ -79,11 +84,11 @@ def test_the_sign_button_shows_once_nothing_is_open(
     client.force_login(alice)
     page = client.get(detail_url(agreement))
     assert "1 need is still open." in text(page)
-    assert f'action="{url("sign", agreement)}"' not in html(page)
+    assert f'href="{url("sign", agreement)}"' not in html(page)
     answer(need, bob)
     page = client.get(detail_url(agreement))
     assert "Nothing is open." in text(page)
-    assert f'action="{url("sign", agreement)}"' in html(page)
+    assert f'href="{url("sign", agreement)}"' in html(page)
 
 
 def test_a_plain_post_signs_and_goes_back_to_the_signatures(
@@ -96,7 +101,7 @@ def test_a_plain_post_signs_and_goes_back_to_the_signatures(
     assert list(Signature.objects.values_list("party", flat=True)) == [alice.pk]
     page = client.get(response["Location"])
     assert "Signed by Alice. Still to sign: Bob." in text(page)
-    assert f'action="{path}"' not in html(page)  # nothing more to sign for her
+    assert f'href="{path}"' not in html(page)  # nothing more to sign for her
 
 
 def test_htmx_gets_the_region(client: Client, answered: Need, path: str, alice: User) -> None:
@@ -180,7 +185,100 @@ def test_a_hidden_decision_offers_no_signature(
     answer(need, bob, "decline")
     for viewer in (alice, bob, carol):
         client.force_login(viewer)
-        assert f'action="{url("sign", agreement)}"' not in html(client.get(detail_url(agreement)))
+        assert f'href="{url("sign", agreement)}"' not in html(client.get(detail_url(agreement)))
     answer(need, carol)
     client.force_login(alice)
-    assert f'action="{url("sign", agreement)}"' in html(client.get(detail_url(agreement)))
+    assert f'href="{url("sign", agreement)}"' in html(client.get(detail_url(agreement)))
+
+
+# Confirming: the page shows what is signed ------------------------------------------------
+
+
+def test_the_sign_page_shows_the_version_as_a_document(
+    client: Client, agreement: Agreement, answered: Need, path: str, alice: User, bob: User
+) -> None:
+    declined = put_down(agreement, alice, "A quiet hour on Sundays")
+    answer(declined, bob, "decline")
+    client.force_login(alice)
+    response = client.get(path)
+    assert response.status_code == 200
+    words = text(response)
+    assert "Read it once more" in words
+    assert "What we agreed Tell me when you will be late Bob promised this to Alice." in words
+    assert "Offered and not picked up A quiet hour on Sundays Offered by Alice." in words
+    page = html(response)
+    assert f'<form method="post" action="{path}"' in page
+    assert not Signature.objects.exists()
+
+
+def test_the_detail_page_leads_to_the_sign_page(
+    client: Client, agreement: Agreement, answered: Need, path: str, alice: User
+) -> None:
+    client.force_login(alice)
+    page = html(client.get(detail_url(agreement)))
+    link = re.search(rf'<a class="button" href="{path}"[^>]*>Sign</a>', page)
+    assert link and f'hx-get="{path}"' in link.group(0)
+    assert f'action="{path}"' not in page  # no signature in one click
+
+
+def test_confirming_signs_once(
+    client: Client, agreement: Agreement, answered: Need, path: str, alice: User
+) -> None:
+    client.force_login(alice)
+    first = client.post(path)
+    second = client.post(path)
+    assert first.status_code == second.status_code == 302
+    assert list(Signature.objects.values_list("party", flat=True)) == [alice.pk]
+    assert agreement.events.filter(kind="signed").count() == 1
+    page = client.get(path)
+    assert "You have signed this version." in text(page)
+    assert f'action="{path}"' not in html(page)
+
+
+def test_htmx_asks_to_confirm_in_place_of_the_signatures(
+    client: Client, agreement: Agreement, answered: Need, path: str, alice: User
+) -> None:
+    client.force_login(alice)
+    response = client.get(path, headers=HX)
+    body = html(response)
+    assert response.status_code == 200
+    assert "<html" not in body
+    assert body.strip().startswith('<section id="signatures"')
+    assert f'hx-post="{path}"' in body and 'hx-target="#negotiation"' in body
+    assert "Tell me when you will be late" in body
+    assert not Signature.objects.exists()
+    # Confirming swaps the region back, signed.
+    signed = client.post(path, headers=HX)
+    assert_fragment(signed)
+    assert "Signed by Alice. Still to sign: Bob." in text(signed)
+
+
+def test_the_sign_page_says_why_there_is_nothing_to_sign(
+    client: Client, agreement: Agreement, path: str, alice: User, bob: User
+) -> None:
+    need = put_down(agreement, alice)
+    client.force_login(alice)
+    response = client.get(path)
+    assert "The version can be signed once every need is answered." in text(response)
+    assert f'action="{path}"' not in html(response)
+    answer(need, bob)
+    seal(agreement, alice, bob)
+    response = client.get(path)
+    assert "This version is already signed by everyone and kept as it is." in text(response)
+    assert f'action="{path}"' not in html(response)
+
+
+def test_the_sign_page_gives_no_hidden_answer_away(
+    client: Client, alice: User, bob: User, carol: User
+) -> None:
+    agreement = start(alice, bob, carol, answer_independently=True)
+    need = put_down(agreement, alice, "Tell me when you will be late")
+    answer(need, bob, "decline", reason="Not every time")
+    path = url("sign", agreement)
+    for viewer in (alice, carol):
+        client.force_login(viewer)
+        for headers in ({}, HX):
+            response = client.get(path, headers=headers)
+            words = text(response)
+            assert "The version can be signed once every need is answered." in words
+            assert "Not every time" not in words and "not picked up" not in words

@@ -119,7 +119,7 @@ def test_two_people_negotiate_sign_and_renegotiate_an_agreement(
             expect(card(a, statement)).to_contain_text(looks_like)
         expect(a.locator("#group-open")).to_contain_text("3")
         expect(a.get_by_text("3 needs are still open.")).to_be_visible()
-        expect(a.get_by_role("button", name="Sign", exact=True)).to_have_count(0)
+        expect(a.get_by_role("link", name="Sign", exact=True)).to_have_count(0)
 
         # Dana answers each: she picks one up, declines one, and counter-proposes on the third.
         d.reload()
@@ -156,7 +156,9 @@ def test_two_people_negotiate_sign_and_renegotiate_an_agreement(
         card(a, COUNTER).get_by_role("button", name="Accept", exact=True).click()
         expect(card(a, COUNTER)).to_contain_text("Alice: Picked it up")
         expect(a.locator("#standing")).to_contain_text("Where you stand")
-        expect(a.locator("#standing")).to_contain_text("1 picked up · 2 not · 0 open")
+        expect(a.locator("#standing")).to_contain_text(
+            "Of the 3 needs put down for Dana: 2 picked up, 1 not picked up."
+        )
 
         # Both see the same decisions, and both sign.
         d.reload()
@@ -165,13 +167,19 @@ def test_two_people_negotiate_sign_and_renegotiate_an_agreement(
         expect(card(d, COUNTER)).to_contain_text("Alice: Picked it up")
         expect(d.get_by_text("Nothing is open.")).to_be_visible()
 
+        # Sign shows what is signed, and asks once to confirm.
         a.reload()
-        a.get_by_role("button", name="Sign", exact=True).click()
+        a.get_by_role("link", name="Sign", exact=True).click()
+        expect(a.locator("#signatures")).to_contain_text("Read it once more")
+        expect(a.locator("#signatures")).to_contain_text("Dana promised this to Alice.")
+        expect(a.locator("#signatures")).to_contain_text("Offered and not picked up")
+        a.locator("#signatures").get_by_role("button", name="Sign", exact=True).click()
         expect(a.locator("#signatures")).to_contain_text("Signed by Alice. Still to sign: Dana.")
-        expect(a.get_by_role("button", name="Sign", exact=True)).to_have_count(0)
+        expect(a.get_by_role("link", name="Sign", exact=True)).to_have_count(0)
 
         d.reload()
-        d.get_by_role("button", name="Sign", exact=True).click()
+        d.get_by_role("link", name="Sign", exact=True).click()
+        d.locator("#signatures").get_by_role("button", name="Sign", exact=True).click()
         expect(d.locator("#signatures")).to_contain_text("Signed by everyone")
         # Sealed by her signature: the whole page changes, header included.
         expect(d.locator(".page-head .badge--sealed")).to_be_visible()
