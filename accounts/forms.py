@@ -62,6 +62,7 @@ class JoinForm(forms.Form):
     password = forms.CharField(
         label=_("Choose a password"),
         strip=False,
+        help_text=_("At least 8 characters; not a common password, nor like your name."),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     time_zone = time_zone_field()
@@ -69,7 +70,6 @@ class JoinForm(forms.Form):
     def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.email = email
-        self.fields["password"].help_text = password_validation.password_validators_help_text_html()
 
     def clean_display_name(self) -> str:
         return str(self.cleaned_data["display_name"]).strip()

@@ -125,7 +125,7 @@ def wanted(agreement: Agreement, now: datetime.datetime, loaded: Loaded | None =
 def _joined(people: list[Participant], now: datetime.datetime, result: Wanted) -> None:
     """A party joined (or came back): each party who was there before hears of it, once."""
     for newcomer in people:
-        if not newcomer.is_party or newcomer.joined_at <= now - JOINED_WITHIN:
+        if not newcomer.is_party or not now - JOINED_WITHIN < newcomer.joined_at <= now:
             continue
         for other in people:
             if other.is_party and other.joined_at < newcomer.joined_at:
