@@ -113,11 +113,29 @@ def invitation_manage(
 
 
 def invitation(request: AnyHttpRequest, token: str) -> HttpResponse:
-    """Where an invitation link lands: the token goes into the session and out of the address
-    bar (and out of logs and referrers) at once. Opening the link changes nothing else: mail
+    """Where an invitation link lands: a link that works goes into the session and out of the
+    address bar (and out of logs and referrers) at once. Opening it changes nothing else: mail
     scanners open links too."""
+    try:
+        services.invitation_from_token(token)
+    except NegotiationError as error:
+        return _dead_link(request, token, error)
     request.session[INVITATION_SESSION_KEY] = token
     return redirect("agreements:invitation-open")
+
+
+def _dead_link(request: AnyHttpRequest, token: str, error: NegotiationError) -> HttpResponse:
+    """A link that no longer works: whoever joined with it goes in (a second click); anyone
+    else is told why, and it is not kept."""
+    if isinstance(request.user, User) and (
+        joined := services.invitation_joined_with(token, request.user)
+    ):
+        if request.method == "GET":  # kept for a double submit, not for every later login
+            request.session.pop(INVITATION_SESSION_KEY, None)
+        return redirect("agreements:detail", joined.agreement.public_id)
+    request.session.pop(INVITATION_SESSION_KEY, None)
+    message = error.message if token else _("Open the link in the invitation email again.")
+    return render(request, "agreements/invitation.html", {"error": message}, status=400)
 
 
 def invitation_open(request: AnyHttpRequest) -> HttpResponse:
@@ -128,13 +146,7 @@ def invitation_open(request: AnyHttpRequest) -> HttpResponse:
     try:
         found = services.invitation_from_token(token)
     except NegotiationError as error:
-        if isinstance(request.user, User) and (
-            joined := services.invitation_joined_with(token, request.user)
-        ):
-            return redirect("agreements:detail", joined.agreement.public_id)  # a second click
-        request.session.pop(INVITATION_SESSION_KEY, None)  # a dead link is not kept
-        message = error.message if token else _("Open the link in the invitation email again.")
-        return render(request, "agreements/invitation.html", {"error": message}, status=400)
+        return _dead_link(request, token, error)
     facilitators = services.invitation_facilitators(found)
     context: dict[str, object] = {
         "invitation": found,

@@ -38,5 +38,5 @@ def test_someone_else_opening_a_used_link_is_still_told_it_does_not_work(
     token = services.invitation_token(invite(agreement, carol.email))
     services.invitation_accept(token=token, user=carol)
     client.force_login(bob)
-    response = open_invitation(client, token)
+    response = client.get(reverse("agreements:invitation", args=[token]))
     assert response.status_code == 400

@@ -48,9 +48,11 @@ def invite_erin(
     agreement: Agreement, captured: Captured, *, inviter: User | None = None, **extra: Any
 ) -> str:
     """Alice invites Erin, who has no account; the token her email's link carries."""
+    inviter = inviter or agreement.created_by
+    assert inviter is not None
     with captured(execute=True):
         invitation = services.invitation_create(
-            agreement=agreement, inviter=inviter or agreement.created_by, email=ERIN, **extra
+            agreement=agreement, inviter=inviter, email=ERIN, **extra
         )
     return services.invitation_token(invitation)
 
@@ -220,12 +222,12 @@ def test_a_forwarded_invitation_opened_by_another_account_changes_nothing(
 
 
 def test_the_dashboard_has_a_join_button_for_an_invitation_to_my_address(
-    client: Client, agreement: Agreement, carol: User
+    client: Client, agreement: Agreement, alice: User, carol: User
 ) -> None:
     invitation = services.invitation_create(
         agreement=agreement,
-        inviter=agreement.created_by,
-        email=carol.email,  # type: ignore[arg-type]
+        inviter=alice,
+        email=carol.email,
     )
     client.force_login(carol)
     dashboard = client.get(reverse("home"))
@@ -244,13 +246,15 @@ def test_the_dashboard_has_a_join_button_for_an_invitation_to_my_address(
     assert agreement.events.filter(kind=Event.Kind.JOINED, actor=carol).count() == 1
 
 
-def test_the_dashboard_join_needs_a_verified_address(client: Client, agreement: Agreement) -> None:
+def test_the_dashboard_join_needs_a_verified_address(
+    client: Client, agreement: Agreement, alice: User
+) -> None:
     dora = UserFactory.create(email="dora@example.com", display_name="Dora")
     EmailAddress.objects.create(user=dora, email=dora.email, verified=False, primary=True)
     invitation = services.invitation_create(
         agreement=agreement,
-        inviter=agreement.created_by,
-        email=dora.email,  # type: ignore[arg-type]
+        inviter=alice,
+        email=dora.email,
     )
     client.force_login(dora)
     before = snapshot()

@@ -11,7 +11,7 @@ from agreements import services
 from agreements.models import Agreement, Invitation
 from notifications.models import Reason, Reminder
 from records.services import account_delete
-from tests.agreements.helpers import detail_url, html, invite, open_invitation, person, start, url
+from tests.agreements.helpers import detail_url, html, invite, person, start, url
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +61,7 @@ def test_their_pending_invitations_stop_working(
         invitation.refresh_from_db()
         assert invitation.revoked_at is not None
     client.force_login(dana)
-    response = open_invitation(client, tokens[0])
+    response = client.get(reverse("agreements:invitation", args=[tokens[0]]))
     assert response.status_code == 400
     assert "This invitation was withdrawn." in html(response)
     assert not agreement.participants.filter(user=dana).exists()
