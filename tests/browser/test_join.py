@@ -125,3 +125,25 @@ def test_alice_puts_all_her_drafts_down_once_bob_joined(
     assert invitation.agreement.events.filter(kind="put_down").count() == 3
     shot(page, f"drafts-down-{size}")
     context.close()
+
+
+@pytest.mark.parametrize(("viewport", "scheme"), SIZES)
+def test_alice_invites_with_a_message_and_her_drafts_to_follow(
+    browser: Browser, live_server: object, alice: User, viewport: ViewportSize, scheme: str
+) -> None:
+    base = str(live_server.url)  # type: ignore[attr-defined]
+    agreement = start(alice)
+    draft(agreement, alice, "A quiet hour after work")
+    context = _context(browser, viewport, scheme)
+    sign_in(context, alice, base)
+    page = context.new_page()
+    page.goto(base + f"/a/{agreement.public_id}/invite/")
+    page.get_by_label("Their email address").fill("erin@example.org")
+    page.get_by_label("A personal message (optional)").fill("No rush. Shall we try?")
+    page.get_by_label("Put my drafts down as soon as they join").check()
+    assert fits(page)
+    shot(page, f"invite-{viewport['width']}-{scheme}")
+    page.get_by_role("button", name="Invite", exact=True).click()
+    expect(page.get_by_text("Invitation sent to erin@example.org.")).to_be_visible()
+    assert "No rush. Shall we try?" in str(mail.outbox[-1].body)
+    context.close()
