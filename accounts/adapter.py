@@ -2,13 +2,13 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.http import HttpRequest
 from django.urls import reverse
 
-# Set when someone opens an invitation link before signing in, so they land back on it.
+# The token of the invitation link someone opened: kept here, never in an address, until they
+# join (after logging in, they land back on it).
 INVITATION_SESSION_KEY = "accord_invitation"
 
 
 class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
     def get_login_redirect_url(self, request: HttpRequest) -> str:
-        token = request.session.pop(INVITATION_SESSION_KEY, None)
-        if token:
-            return reverse("agreements:invitation", args=[token])
+        if request.session.get(INVITATION_SESSION_KEY):
+            return reverse("agreements:invitation-open")
         return str(super().get_login_redirect_url(request))

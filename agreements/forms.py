@@ -9,6 +9,7 @@ from accounts.models import User
 from accounts.text import clean_long_text, validate_one_line
 from agreements.models import (
     COMMENT_MAX,
+    INVITATION_MESSAGE_MAX,
     LOOKS_LIKE_MAX,
     PRIVATE_NOTE_MAX,
     REASON_MAX,
@@ -184,6 +185,19 @@ class InviteForm(forms.Form):
             "and may comment; never drafts, hidden answers or private notes. They see nothing "
             "until every party has agreed, and any party can end their access."
         ),
+    )
+
+    message = LongTextField(
+        label=_("A personal message (optional)"),
+        required=False,
+        max_length=INVITATION_MESSAGE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Shown on the invitation and in its email. Up to 500 characters."),
+    )
+    put_down_on_join = forms.BooleanField(
+        label=_("Put my drafts down as soon as they join"),
+        required=False,
+        help_text=_("Otherwise they wait for you to put them down."),
     )
 
     def clean_role(self) -> str:

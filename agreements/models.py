@@ -162,6 +162,9 @@ class FacilitatorConsent(models.Model):
         return f"{self.party} agreed to {self.facilitator}"
 
 
+INVITATION_MESSAGE_MAX = 500
+
+
 class InvitationQuerySet(models.QuerySet["Invitation"]):
     def pending(self, now: datetime.datetime) -> "InvitationQuerySet":
         """`Invitation.is_pending`, as a filter."""
@@ -193,6 +196,12 @@ class Invitation(models.Model):
         related_name="+",
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # A few words from the inviter, shown on the invitation page and in its email.
+    message = models.TextField(
+        _("a personal message"), max_length=INVITATION_MESSAGE_MAX, blank=True
+    )
+    # The inviter asked for their drafts to be put down the moment the invitee joins.
+    put_down_on_join = models.BooleanField(default=False)
 
     objects = InvitationQuerySet.as_manager()
 

@@ -45,6 +45,7 @@ urlpatterns = [
     path(A + "respond-by/", agreement.respond_by, name="respond-by"),
     path(A + "renegotiate/", agreement.renegotiate, name="renegotiate"),
     path(A + "needs/new/", needs.need_new, name="need-new"),
+    path(A + "drafts/put-down/", needs.drafts_put_down, name="drafts-put-down"),
     path(NEED + "edit/", needs.need_edit, name="need-edit"),
     path(NEED + "card/", needs.need_card, name="need-card"),
     path(NEED + "put-down/", needs.need_put_down, name="need-put-down"),
@@ -58,5 +59,7 @@ urlpatterns = [
         NEED + "offer-again/", needs.need_action, {"action": "offer-again"}, name="need-offer-again"
     ),
     path(NEED + "delete/", needs.need_action, {"action": "delete"}, name="need-delete"),
+    path("invitation/", invitations.invitation_open, name="invitation-open"),
+    path("invitations/<int:pk>/join/", invitations.invitation_join, name="invitation-join"),
     path("invitations/<str:token>/", invitations.invitation, name="invitation"),
 ]

@@ -17,7 +17,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import User, tell_apart
 from accounts.text import header_line
-from agreements.models import Invitation, Need, Version, Wait
+from agreements.models import Invitation, Need, Participant, Version, Wait
 from agreements.negotiation import current_people
 from agreements.services import invitation_url
 from notifications.models import PREFERENCE_FOR, Preferences, Reason, Reminder
@@ -116,6 +116,13 @@ def item_for(reminder: Reminder, *, quote: bool) -> Item:
             )
             % {"email": invitation.email, "title": title},
             absolute(path),
+        )
+    if reason == Reason.JOINED:
+        newcomer = Participant.objects.select_related("user").get(pk=reminder.subject)
+        tell_apart(current_people(reminder.agreement), [newcomer.user])
+        return Item(
+            _("%(name)s joined “%(title)s”.") % {"name": newcomer.user.name, "title": title},
+            _detail(reminder),
         )
     path = reverse("checkins:list", args=[reminder.agreement.public_id])
     return Item(

@@ -23,6 +23,7 @@ class Reason(models.TextChoices):
     RESPOND_BY = "respond_by", _("A respond-by date is coming up")
     REVIEW = "review", _("A review date is coming up")
     CHECK_IN = "check_in", _("A check-in is due")
+    JOINED = "joined", _("Someone joined an agreement of yours")
 
 
 class Delivery(models.TextChoices):
@@ -40,6 +41,7 @@ PREFERENCE_FOR: dict[str, str] = {
     Reason.RESPOND_BY: "respond_by",
     Reason.REVIEW: "review",
     Reason.CHECK_IN: "check_in",
+    Reason.JOINED: "invitations",
 }
 
 

@@ -29,6 +29,10 @@ FOLLOW_UPS = (DAY, 2 * DAY, 4 * DAY, 7 * DAY, 14 * DAY, 30 * DAY)
 RECURRING = frozenset({Reason.NEED_WAITING, Reason.SIGNATURE})
 INVITEE_AFTER = 3 * DAY
 INVITER_AFTER = 4 * DAY
+# Someone joined: the parties already there hear of it once, if it goes out within this long.
+JOINED_WITHIN = 2 * DAY
+# One-off reasons whose slot is the moment of the change itself (or just before it).
+AT_ONCE = frozenset({Reason.CHECK_IN, Reason.JOINED})
 RESPOND_BY_BEFORE = (2 * DAY, DAY)
 REVIEW_BEFORE = 7 * DAY
 CADENCE_MONTHS = {ReviewCadence.MONTHLY: 1, ReviewCadence.QUARTERLY: 3, ReviewCadence.YEARLY: 12}
@@ -88,14 +92,11 @@ def wanted(agreement: Agreement, now: datetime.datetime, loaded: Loaded | None =
     version again."""
     result = Wanted()
     if loaded is not None:
-        parties, latest = loaded.parties, loaded.version
+        people, latest = loaded.participants, loaded.version
     else:
-        parties = set(
-            Participant.objects.parties()
-            .filter(agreement=agreement)
-            .values_list("user_id", flat=True)
-        )
+        people = list(Participant.objects.filter(agreement=agreement))
         latest = current_version(agreement)
+    parties = {p.user_id for p in people if p.is_party}
     waits = list(Wait.objects.filter(agreement=agreement))
     answering = set()
     for wait in waits:
@@ -116,8 +117,20 @@ def wanted(agreement: Agreement, now: datetime.datetime, loaded: Loaded | None =
                 result.once.add(((user, "", Reason.REVIEW, latest.pk), review - REVIEW_BEFORE))
     invited = [w.subject for w in waits if w.reason == Wait.Reason.INVITATION]
     _invitations(invited, parties, now, result)
+    _joined(people, now, result)
     _check_ins(agreement, parties, now, result)
     return result
+
+
+def _joined(people: list[Participant], now: datetime.datetime, result: Wanted) -> None:
+    """A party joined (or came back): each party who was there before hears of it, once."""
+    for newcomer in people:
+        if not newcomer.is_party or not now - JOINED_WITHIN < newcomer.joined_at <= now:
+            continue
+        for other in people:
+            if other.is_party and other.joined_at < newcomer.joined_at:
+                key = (other.user_id, "", Reason.JOINED, newcomer.pk)
+                result.once.add((key, newcomer.joined_at))
 
 
 def _check_ins(
@@ -176,11 +189,9 @@ def plan_agreement(
     have = {(r.user_id, r.email, r.reason, r.subject) for r in pending if r.pk not in gone}
     rows = [_row(agreement, key, now + FOLLOW_UPS[0]) for key in want.recurring - have]
     # A one-off slot that has passed without a row is not worth sending late, except a check-in
-    # that has just opened (beat opens it a little after its time).
+    # that has just opened (beat opens it a little after its time) and someone having joined.
     rows += [
-        _row(agreement, key, slot)
-        for key, slot in want.once
-        if slot > now or key[2] == Reason.CHECK_IN
+        _row(agreement, key, slot) for key, slot in want.once if slot > now or key[2] in AT_ONCE
     ]
     if rows:
         # A slot that exists already (pending or handled) is left alone.

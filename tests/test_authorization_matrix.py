@@ -158,11 +158,20 @@ MATRIX: dict[str, Row] = {
     # Secret links are the key: whoever holds one may use it, signed in or not.
     "records:calendar-feed": public(200, 405),
     "notifications:unsubscribe": public(200, acts(200)),
-    "agreements:invitation": {
-        # The link joins only the account it was sent to; anyone else is told where it went.
+    # The link only puts its token in the session, out of the address bar, and sends them on.
+    "agreements:invitation": public(302, 302),
+    "agreements:invitation-open": {
+        # Opened after the link (OPENED_FIRST). It joins only the account it was sent to;
+        # anyone else is told where it went.
         **public(403, 403),
-        ANONYMOUS: (200, 200),  # asked to sign up or log in first
+        ANONYMOUS: (200, 200),  # the address has an account: asked to log in first
         INVITEE: (200, acts()),
+    },
+    # From the dashboard: only someone it was sent to, and only by a POST.
+    "agreements:invitation-join": {
+        ANONYMOUS: (LOGIN, LOGIN),
+        **dict.fromkeys(SIGNED_IN, (405, 404)),
+        INVITEE: (405, acts()),
     },
     # Reading the agreement.
     "agreements:detail": agreement(
@@ -230,6 +239,8 @@ MATRIX: dict[str, Row] = {
     "agreements:need-offer-again": action(parties=302, author=acts()),
     # The author's draft: nobody else even sees it.
     "agreements:need-put-down": action(parties=404, author=acts()),
+    # Each party puts down their own drafts; one without any changes nothing.
+    "agreements:drafts-put-down": action(parties=302, author=acts()),
     "agreements:need-delete": action(parties=404, author=acts()),
 }
 
@@ -258,6 +269,9 @@ def body_for(name: str, world: "World") -> dict[str, Any]:
     need = world.kwargs["agreements:need-respond"]["pk"]
     return {key: value.format(pk=need) for key, value in BODIES.get(name, {}).items()}
 
+
+# A page that is only reached through another URL, opened first (in the same session).
+OPENED_FIRST = {"agreements:invitation-open": "agreements:invitation"}
 
 # The URL configuration --------------------------------------------------------------------
 
@@ -348,6 +362,7 @@ def _build() -> World:
     shared = {"public_id": ours.public_id, "pk": need.pk, "number": 1}
     own_arguments: dict[str, dict[str, Any]] = {
         "agreements:invitation": {"token": services.invitation_token(invitation)},
+        "agreements:invitation-join": {"pk": invitation.pk},
         "agreements:invitation-resend": {"pk": invitation.pk},
         "agreements:invitation-revoke": {"pk": invitation.pk},
         "agreements:facilitator-agree": {"pk": waiting.pk},
@@ -360,7 +375,7 @@ def _build() -> World:
         "notifications:unsubscribe": {"token": emails.unsubscribe_token(bob, ["need_waiting"])},
         "records:calendar-feed": {"token": CalendarFeed.objects.get(user=bob).token},
     }
-    kwargs = {}
+    kwargs: dict[str, dict[str, Any]] = {}
     for name, pattern in our_patterns():
         arguments = {**shared, **own_arguments.get(name, {})}
         kwargs[name] = {key: arguments[key] for key in pattern.pattern.converters}
@@ -439,6 +454,9 @@ def test_who_may_do_what(client: Client, world: World, name: str, role: str, met
     if role != ANONYMOUS:
         client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
 
+    if name in OPENED_FIRST:
+        client.get(reverse(OPENED_FIRST[name], kwargs=world.kwargs[OPENED_FIRST[name]]))
+        assert stored() == world.stored
     response = client.get(path) if method == "GET" else client.post(path, body_for(name, world))
 
     status = expected.status if isinstance(expected, Acts) else expected

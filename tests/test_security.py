@@ -27,6 +27,7 @@ from tests.agreements.helpers import detail_url, invite, person, start
 from tests.test_authorization_matrix import (
     AUTHOR,
     MATRIX,
+    OPENED_FIRST,
     ROLES,
     Acts,
     World,
@@ -161,6 +162,8 @@ def browser(world: World, role: str) -> Client:
 
 def post(client: Client, world: World, name: str, **headers: str) -> "TestResponse":
     path = reverse(name, kwargs=world.kwargs[name])
+    if name in OPENED_FIRST:
+        client.get(reverse(OPENED_FIRST[name], kwargs=world.kwargs[OPENED_FIRST[name]]))
     return client.post(path, matrix.body_for(name, world), headers=headers)
 
 
@@ -330,7 +333,9 @@ def test_the_calendar_page_with_its_secret_link_is_never_kept(client: Client, ha
 def test_pages_opened_from_a_secret_link_are_never_kept(client: Client, ours: Agreement) -> None:
     invitation = invite(ours, "someone@example.com")
     path = reverse("agreements:invitation", args=[services.invitation_token(invitation)])
-    response = client.get(path)
+    first = client.get(path)
+    assert first["Cache-Control"] == PRIVATE
+    response = client.get(first["Location"])
     assert response.status_code == 200
     assert response["Cache-Control"] == PRIVATE
 

@@ -11,6 +11,6 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-    dependencies = [("agreements", "0014_changes")]
+    dependencies = [("agreements", "0015_invitation_message")]
 
     operations: list[migrations.operations.base.Operation] = []

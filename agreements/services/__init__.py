@@ -17,7 +17,8 @@ modules hold them by topic:
 - notes: a party's private notes.
 
 Each topic imports core, which imports none of them; agreements and invitations also import
-facilitators (whether a facilitator may read changes when a party joins or leaves).
+facilitators (whether a facilitator may read changes when a party joins or leaves), and
+invitations imports needs (an inviter's drafts can go down the moment someone joins).
 """
 
 from agreements.services.agreements import agreement_create, agreement_leave
@@ -31,13 +32,17 @@ from agreements.services.invitations import (
     FORGOTTEN_DOMAIN,
     INVITATION_LIFETIME,
     INVITATION_SALT,
+    AddressTaken,
     address_changed,
+    address_has_account,
     forgotten_address,
     invitation_accept,
+    invitation_accept_new,
     invitation_check_invitee,
     invitation_create,
     invitation_facilitators,
     invitation_from_token,
+    invitation_join,
     invitation_joined_with,
     invitation_resend,
     invitation_revoke,
@@ -60,6 +65,7 @@ from agreements.services.needs import (
     need_reopen,
     need_respond,
     need_withdraw,
+    needs_put_down_all,
 )
 from agreements.services.notes import private_note_save
 from agreements.services.versions import (
@@ -75,8 +81,10 @@ __all__ = [
     "INVITATION_LIFETIME",
     "INVITATION_SALT",
     "RESPOND_BY_LIMIT",
+    "AddressTaken",
     "NegotiationError",
     "address_changed",
+    "address_has_account",
     "agreement_create",
     "agreement_leave",
     "facilitator_consent",
@@ -84,10 +92,12 @@ __all__ = [
     "facilitators_of",
     "forgotten_address",
     "invitation_accept",
+    "invitation_accept_new",
     "invitation_check_invitee",
     "invitation_create",
     "invitation_facilitators",
     "invitation_from_token",
+    "invitation_join",
     "invitation_joined_with",
     "invitation_resend",
     "invitation_revoke",
@@ -108,6 +118,7 @@ __all__ = [
     "need_reopen",
     "need_respond",
     "need_withdraw",
+    "needs_put_down_all",
     "open_needs",
     "private_note_save",
     "settle",

@@ -9,7 +9,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core import signing
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -19,6 +19,7 @@ from accounts.models import User
 from accounts.text import header_line
 from agreements import rules
 from agreements.models import (
+    INVITATION_MESSAGE_MAX,
     Agreement,
     Event,
     FacilitatorConsent,
@@ -29,6 +30,7 @@ from agreements.models import (
 )
 from agreements.services.core import (
     NegotiationError,
+    _check_text,
     _lock_agreement,
     _lock_latest_version,
     _now,
@@ -38,6 +40,7 @@ from agreements.services.core import (
     settle,
 )
 from agreements.services.facilitators import _settle_facilitators, facilitators_of
+from agreements.services.needs import needs_put_down_all
 
 INVITATION_LIFETIME = datetime.timedelta(days=14)
 INVITATION_SALT = "accord.invitation"
@@ -170,12 +173,17 @@ def invitation_create(
     inviter: User,
     email: str,
     role: str = Participant.Role.PARTY,
+    message: str = "",
+    put_down_on_join: bool = False,
     now: datetime.datetime | None = None,
 ) -> Invitation:
     now = _now(now)
     _lock_agreement(agreement)  # first: a double submit waits here, then finds this one
     _party(agreement, inviter)
     email = email.strip()
+    message = _check_text(
+        message, label=_("Your message"), limit=INVITATION_MESSAGE_MAX, required=False
+    )
     if Participant.objects.active().filter(agreement=agreement, user__email__iexact=email).exists():
         raise NegotiationError(_("%(email)s is already part of this agreement.") % {"email": email})
     if Invitation.objects.pending(now).filter(agreement=agreement, email__iexact=email).exists():
@@ -191,6 +199,8 @@ def invitation_create(
         created_at=now,
         sent_at=now,
         expires_at=now + INVITATION_LIFETIME,
+        message=message,
+        put_down_on_join=put_down_on_join and role == Participant.Role.PARTY,
     )
     _record(Event.Kind.INVITED, agreement=agreement, actor=inviter, now=now, email=email)
     transaction.on_commit(lambda: _send_invitation(invitation))
@@ -306,6 +316,20 @@ def address_changed(
         settle(agreement, now=now)
 
 
+def address_has_account(email: str) -> bool:
+    """Whether any account has this address, verified or not, as its login or another of its
+    addresses. A link never takes such an address over: its owner logs in (or resets the
+    password), whoever made the account."""
+    return (
+        User.objects.filter(email__iexact=email).exists()
+        or EmailAddress.objects.filter(email__iexact=email).exists()
+    )
+
+
+class AddressTaken(NegotiationError):
+    """Joining with a new account, for an address that already has one."""
+
+
 @transaction.atomic
 def invitation_accept(
     *, token: str, user: User, now: datetime.datetime | None = None
@@ -313,8 +337,96 @@ def invitation_accept(
     """Join the agreement an invitation link stands for. The link works once."""
     now = _now(now)
     invitation = invitation_from_token(token, now=now)
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    invitation_from_token(token, now=now)  # re-checked under the lock: single use holds
+    return _join(invitation.pk, user, now, token=token)
+
+
+@transaction.atomic
+def invitation_join(
+    *, invitation: Invitation, user: User, now: datetime.datetime | None = None
+) -> Participant:
+    """Join from the dashboard, without the link: the same rules, for an invitation sent to
+    one of this person's verified addresses."""
+    return _join(invitation.pk, user, _now(now))
+
+
+@transaction.atomic
+def invitation_accept_new(
+    *,
+    token: str,
+    display_name: str,
+    password: str,
+    time_zone: str,
+    now: datetime.datetime | None = None,
+) -> Participant:
+    """Make an account for the invited address and join with it, in one step: the link reached
+    that mailbox, so the address is verified. Only while no account has that address; the
+    person is then told to log in. Returns their place; its user is the new account."""
+    now = _now(now)
+    invitation = invitation_from_token(token, now=now)
+    # A double submit waits here, then is refused; a resend meanwhile made this link stale.
+    invitation = _lock_invitation(invitation.pk, now)
+    invitation_from_token(token, now=now)
+    email = invitation.email.lower()
+    if address_has_account(email):
+        raise AddressTaken(_("There is already an account for this address."))
+    try:
+        with transaction.atomic():  # a sign-up for the same address at the same moment
+            user = User.objects.create_user(
+                email, password, display_name=display_name.strip(), time_zone=time_zone
+            )
+    except IntegrityError as error:
+        raise AddressTaken(_("There is already an account for this address.")) from error
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    participant = _join(invitation.pk, user, now, token=token)
+    transaction.on_commit(lambda: _send_joined(invitation, user))
+    return participant
+
+
+def _send_joined(invitation: Invitation, user: User) -> None:
+    """Tell the invited address an account was made with it: if it was not them, they can
+    reset the password and take it back."""
+    context = {
+        "invitation": invitation,
+        "inviter": invitation.invited_by,
+        "agreement": invitation.agreement,
+        "user": user,
+        "reset_url": f"{settings.SITE_URL}{reverse('account_reset_password')}",
+    }
+    subject = header_line(
+        _("You joined %(name)s's agreement on Accord")
+        % {"name": invitation.invited_by.name if invitation.invited_by else _("someone")}
+    )
+    send_mail(
+        subject=subject,
+        message=render_to_string("email/joined.txt", context),
+        html_message=render_to_string("email/joined.html", context),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+
+
+def _lock_invitation(invitation_id: int, now: datetime.datetime) -> Invitation:
+    """The invitation, locked, and still open: single use holds under the lock."""
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("agreement", "invited_by")
+        .get(pk=invitation_id)
+    )
+    if invitation.revoked_at is not None:
+        raise NegotiationError(_("This invitation was withdrawn."))
+    if invitation.accepted_at is not None:
+        raise NegotiationError(_("This invitation has already been used."))
+    if invitation.expires_at <= now:
+        raise NegotiationError(_("This invitation has expired. Ask for a new one."))
+    return invitation
+
+
+def _join(
+    invitation_id: int, user: User, now: datetime.datetime, *, token: str = ""
+) -> Participant:
+    invitation = _lock_invitation(invitation_id, now)
+    if token:
+        invitation_from_token(token, now=now)  # re-checked under the lock: still the newest link
     invitation_check_invitee(invitation=invitation, user=user)
     agreement = invitation.agreement
     _lock_latest_version(agreement.pk)
@@ -341,15 +453,23 @@ def invitation_accept(
     if version is not None and participant.role == Participant.Role.PARTY:
         _unsign(version)  # a new party has not signed what the others signed
     _record(Event.Kind.JOINED, agreement=agreement, actor=user, now=now, version=version)
-    if participant.role == Participant.Role.FACILITATOR:
-        inviter = invitation.invited_by
-        if (
-            inviter
-            and Participant.objects.parties().filter(agreement=agreement, user=inviter).exists()
-        ):
-            # Inviting a facilitator is agreeing to them.
-            FacilitatorConsent.objects.create(
-                facilitator=participant, party=inviter, given_at=invitation.created_at
-            )
+    inviter = invitation.invited_by
+    inviter_is_party = bool(
+        inviter and Participant.objects.parties().filter(agreement=agreement, user=inviter).exists()
+    )
+    if participant.role == Participant.Role.FACILITATOR and inviter and inviter_is_party:
+        # Inviting a facilitator is agreeing to them.
+        FacilitatorConsent.objects.create(
+            facilitator=participant, party=inviter, given_at=invitation.created_at
+        )
     _settle_facilitators(agreement, now)
+    if (
+        invitation.put_down_on_join
+        and inviter
+        and inviter_is_party
+        and version is not None
+        and participant.role == Participant.Role.PARTY
+    ):
+        # As she asked when inviting: her drafts go down now, each as her own action.
+        needs_put_down_all(version=version, actor=inviter, now=now)
     return participant

@@ -169,6 +169,27 @@ def need_put_down(
     return need
 
 
+def drafts_of(version: Version, author_id: int) -> list[Need]:
+    """The author's drafts in a version, oldest first: what "put down all" puts down."""
+    drafts = Need.objects.filter(version=version, author_id=author_id, status=Need.Status.DRAFT)
+    return list(drafts.order_by("created_at", "pk"))
+
+
+@transaction.atomic
+def needs_put_down_all(
+    *, version: Version, actor: User, now: datetime.datetime | None = None
+) -> int:
+    """Put down every draft of the actor's, each for all the other parties, one by one as
+    `need_put_down` does. Returns how many went down: none on a second click."""
+    now = _now(now)
+    version = _lock_open_version(version.pk)  # a double submit waits here, then finds none
+    _party(version.agreement, actor)
+    drafts = drafts_of(version, actor.pk)
+    for need in drafts:
+        need_put_down(need=need, actor=actor, now=now)
+    return len(drafts)
+
+
 @transaction.atomic
 def need_withdraw(*, need: Need, actor: User, now: datetime.datetime | None = None) -> Need:
     """Take back a need that nobody has decided yet. While its answers are hidden it looks open

@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest
@@ -208,6 +209,25 @@ def need_put_down(request: AuthenticatedHttpRequest, public_id: str, pk: int) ->
             need=need, actor=request.user, addressee_ids=form.addressee_ids()
         ),
     )
+
+
+@login_required
+@require_POST
+def drafts_put_down(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    """Put down all of one's drafts at once, for everyone else; a second click finds none."""
+    participant = party_for(request, public_id)
+    version = negotiation.current_version(participant.agreement)
+    try:
+        count = services.needs_put_down_all(version=version, actor=request.user)
+    except NegotiationError as error:
+        return after_action(request, participant, version, error=error.message)
+    if count and not request.htmx:
+        messages.success(
+            request,
+            ngettext("Your draft is down.", "Your %(count)s drafts are down.", count)
+            % {"count": count},
+        )
+    return after_action(request, participant, version)
 
 
 NEED_ACTIONS: dict[str, Callable[..., object]] = {

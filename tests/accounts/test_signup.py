@@ -130,3 +130,24 @@ def test_signing_up_with_a_used_email_reveals_nothing_and_creates_nothing(
     assert User.objects.count() == 1
     assert [m.to for m in mail.outbox] == [["alice@example.com"]]
     assert "already" in mail.outbox[0].body
+
+
+@pytest.mark.django_db
+def test_the_time_zone_the_browser_fills_in_is_kept(client: Client) -> None:
+    page = client.get(reverse("account_signup")).content.decode()
+    assert 'name="time_zone"' in page
+    assert 'data-browser-time-zone=""' in page  # static/js/time-zone.js chooses the browser's
+    assert signup(client, time_zone="America/Sao_Paulo").status_code == 302
+    assert User.objects.get(email="dana@example.com").time_zone == "America/Sao_Paulo"
+
+
+@pytest.mark.django_db
+def test_without_a_time_zone_the_default_stays_and_an_unknown_one_is_refused(
+    client: Client,
+) -> None:
+    refused = signup(client, time_zone="Atlantis/Harbour")
+    assert refused.status_code == 200
+    assert "Select a valid choice." in refused.content.decode()
+    assert not User.objects.exists()
+    assert signup(client).status_code == 302
+    assert User.objects.get(email="dana@example.com").time_zone == "UTC"

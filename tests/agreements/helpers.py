@@ -36,6 +36,22 @@ if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
 
 HX = {"HX-Request": "true"}
+# Where an invitation link sends its visitor, the token kept in their session.
+INVITATION_PAGE = "/invitation/"
+
+
+def open_invitation(client: Client, token: str) -> "TestResponse":
+    """Open an invitation link as a browser does: the link, then the page it redirects to."""
+    response = client.get(reverse("agreements:invitation", args=[token]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("agreements:invitation-open") == INVITATION_PAGE
+    return client.get(INVITATION_PAGE)
+
+
+def join_by_link(client: Client, token: str) -> "TestResponse":
+    """Open the link, then press "Join the agreement" (signed in)."""
+    open_invitation(client, token)
+    return client.post(INVITATION_PAGE)
 
 
 def person(name: str) -> User:

@@ -116,7 +116,7 @@ def test_the_invitation_page_and_email_say_a_facilitator_is_there(
     assert "Fiona takes part as a facilitator" in html_part
     client.force_login(bob)
     path = reverse("agreements:invitation", args=[services.invitation_token(invitation)])
-    page = text(client.get(path))
+    page = text(client.get(path, follow=True))
     assert "Fiona takes part as a facilitator" in page
     assert "only once you agree too" in page
 
@@ -129,7 +129,7 @@ def test_an_invitation_without_a_facilitator_says_nothing_of_one(
     assert "facilitator" not in str(mail.outbox[-1].body)
     client.force_login(bob)
     path = reverse("agreements:invitation", args=[services.invitation_token(invitation)])
-    assert "facilitator" not in text(client.get(path))
+    assert "facilitator" not in text(client.get(path, follow=True))
 
 
 def test_a_waiting_facilitator_sees_no_version_or_state_on_the_dashboard(

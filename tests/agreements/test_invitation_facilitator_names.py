@@ -26,18 +26,18 @@ def path(alice: User, bob: User) -> str:
 def test_signed_out_the_page_says_a_facilitator_takes_part_without_a_name(
     client: Client, path: str
 ) -> None:
-    page = text(client.get(path))
+    page = text(client.get(path, follow=True))
     assert "A facilitator takes part" in page
     assert "Fiona" not in page
 
 
 def test_someone_else_signed_in_sees_no_names(client: Client, path: str, carol: User) -> None:
     client.force_login(carol)
-    assert "Fiona" not in text(client.get(path))
+    assert "Fiona" not in text(client.get(path, follow=True))
 
 
 def test_the_invited_person_signed_in_sees_who_facilitates(
     client: Client, path: str, bob: User
 ) -> None:
     client.force_login(bob)
-    assert "Fiona takes part as a facilitator" in text(client.get(path))
+    assert "Fiona takes part as a facilitator" in text(client.get(path, follow=True))

@@ -61,7 +61,7 @@ def test_their_pending_invitations_stop_working(
         invitation.refresh_from_db()
         assert invitation.revoked_at is not None
     client.force_login(dana)
-    response = client.post(reverse("agreements:invitation", args=[tokens[0]]))
+    response = client.get(reverse("agreements:invitation", args=[tokens[0]]))
     assert response.status_code == 400
     assert "This invitation was withdrawn." in html(response)
     assert not agreement.participants.filter(user=dana).exists()

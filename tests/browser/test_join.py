@@ -1,0 +1,149 @@
+"""Joining from an invitation in a real browser: one form, the browser's time zone, no token left
+in the address bar; and the inviter putting all her drafts down at once."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.core import mail
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
+
+from accounts.models import User
+from agreements import services
+from agreements.models import Need
+from tests.agreements.helpers import draft, start
+from tests.browser.conftest import LIVE_STREAM
+from tests.browser.test_screens import fits, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+NARROW = ViewportSize(width=360, height=780)
+WIDE = ViewportSize(width=1280, height=900)
+SIZES = [
+    pytest.param(NARROW, "light", id="360-light"),
+    pytest.param(WIDE, "dark", id="1280-dark"),
+]
+# Pictures for a person to look at; not kept in the repository.
+SHOTS = Path(os.environ.get("ACCORD_SHOTS", "/tmp/shots/join"))
+
+
+def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
+
+
+def _context(browser: Browser, viewport: ViewportSize, scheme: str) -> BrowserContext:
+    """A fresh profile in Berlin, light or dark; live updates answered 204 (conftest)."""
+    context = browser.new_context(
+        viewport=viewport,
+        timezone_id="Europe/Berlin",
+        color_scheme=scheme,  # type: ignore[arg-type]
+    )
+    context.set_default_timeout(10_000)
+    context.route(LIVE_STREAM, lambda route: route.fulfill(status=204))
+    return context
+
+
+@pytest.mark.parametrize(("viewport", "scheme"), SIZES)
+def test_erin_joins_in_one_step_in_her_own_time_zone(
+    browser: Browser, live_server: object, alice: User, viewport: ViewportSize, scheme: str
+) -> None:
+    base = str(live_server.url)  # type: ignore[attr-defined]
+    agreement = start(alice)
+    services.invitation_create(
+        agreement=agreement,
+        inviter=alice,
+        email="erin@example.org",
+        message="No rush. I would like us to try this together.",
+    )
+    link = re.search(r"https?://[^/\s]+(/invitations/\S+/)", str(mail.outbox[-1].body))
+    assert link
+    context = _context(browser, viewport, scheme)
+    page = context.new_page()
+    size = f"{viewport['width']}-{scheme}"
+
+    page.goto(base + link.group(1))
+
+    assert page.url == base + "/invitation/"  # the token is gone from the address bar
+    expect(page.get_by_role("heading", name="Join in one step")).to_be_visible()
+    expect(page.get_by_label("Time zone")).to_have_value("Europe/Berlin")
+    expect(page.get_by_text("No rush. I would like us to try this together.")).to_be_visible()
+    assert fits(page)
+    shot(page, f"invitation-{size}")
+    page.get_by_label("Your name").fill("Erin")
+    page.get_by_label("Choose a password").fill("a quiet walk by the river")
+    page.get_by_role("button", name="Join the agreement").click()
+
+    expect(page.get_by_text("Welcome to “Our home”.")).to_be_visible()
+    assert page.url == base + f"/a/{agreement.public_id}/"
+    erin = User.objects.get(email="erin@example.org")
+    assert erin.time_zone == "Europe/Berlin"
+    assert [m.to for m in mail.outbox] == [["erin@example.org"], ["erin@example.org"]]
+    assert fits(page)
+    shot(page, f"joined-{size}")
+    context.close()
+
+
+@pytest.mark.parametrize(("viewport", "scheme"), SIZES)
+def test_alice_puts_all_her_drafts_down_once_bob_joined(
+    browser: Browser,
+    live_server: object,
+    alice: User,
+    bob: User,
+    viewport: ViewportSize,
+    scheme: str,
+) -> None:
+    base = str(live_server.url)  # type: ignore[attr-defined]
+    agreement = start(alice)
+    for words in ("A quiet hour after work", "Dishes on Sundays", "Call when I am late"):
+        draft(agreement, alice, words)
+    invitation = services.invitation_create(agreement=agreement, inviter=alice, email=bob.email)
+    size = f"{viewport['width']}-{scheme}"
+
+    context = _context(browser, viewport, scheme)
+    sign_in(context, bob, base)
+    page = context.new_page()
+    page.goto(base + "/")
+    shot(page, f"dashboard-invitation-{size}")
+    page.get_by_role("button", name=re.compile(r"^Join\b")).click()
+    expect(page.get_by_text("Welcome to “Our home”.")).to_be_visible()
+    context.close()
+
+    context = _context(browser, viewport, scheme)
+    sign_in(context, alice, base)
+    page = context.new_page()
+    page.goto(base + f"/a/{agreement.public_id}/")
+    button = page.get_by_role("button", name="Put down all 3")
+    expect(button).to_be_visible()
+    assert fits(page)
+    shot(page, f"drafts-{size}")
+    button.click()
+    expect(page.get_by_role("button", name="Put down all 3")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Dishes on Sundays")).to_be_visible()
+    assert not Need.objects.filter(status=Need.Status.DRAFT).exists()
+    assert invitation.agreement.events.filter(kind="put_down").count() == 3
+    shot(page, f"drafts-down-{size}")
+    context.close()
+
+
+@pytest.mark.parametrize(("viewport", "scheme"), SIZES)
+def test_alice_invites_with_a_message_and_her_drafts_to_follow(
+    browser: Browser, live_server: object, alice: User, viewport: ViewportSize, scheme: str
+) -> None:
+    base = str(live_server.url)  # type: ignore[attr-defined]
+    agreement = start(alice)
+    draft(agreement, alice, "A quiet hour after work")
+    context = _context(browser, viewport, scheme)
+    sign_in(context, alice, base)
+    page = context.new_page()
+    page.goto(base + f"/a/{agreement.public_id}/invite/")
+    page.get_by_label("Their email address").fill("erin@example.org")
+    page.get_by_label("A personal message (optional)").fill("No rush. Shall we try?")
+    page.get_by_label("Put my drafts down as soon as they join").check()
+    assert fits(page)
+    shot(page, f"invite-{viewport['width']}-{scheme}")
+    page.get_by_role("button", name="Invite", exact=True).click()
+    expect(page.get_by_text("Invitation sent to erin@example.org.")).to_be_visible()
+    assert "No rush. Shall we try?" in str(mail.outbox[-1].body)
+    context.close()
