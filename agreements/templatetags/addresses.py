@@ -1,6 +1,5 @@
 from django import template
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -18,7 +17,8 @@ def masked(email: str) -> str:
 @register.filter
 def names(people: list[User]) -> str:
     """People's names as a sentence says them: "Ben", "Ben and Cleo", "Ann, Ben and Cleo"."""
-    said = [format_html("<bdi>{}</bdi>", person.name) for person in people]
-    if len(said) < 2:
-        return mark_safe("".join(said))  # each name escaped by format_html
-    return format_html(_("{most} and {last}"), most=mark_safe(", ".join(said[:-1])), last=said[-1])
+    if len(people) < 2:
+        return format_html_join("", "<bdi>{}</bdi>", ((person.name,) for person in people))
+    most = format_html_join(", ", "<bdi>{}</bdi>", ((person.name,) for person in people[:-1]))
+    last = format_html("<bdi>{}</bdi>", people[-1].name)
+    return format_html(_("{most} and {last}"), most=most, last=last)
