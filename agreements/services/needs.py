@@ -260,6 +260,21 @@ def _counter_propose(
                 "withdraw that one first."
             )
         )
+    parties = Participant.objects.parties().filter(agreement_id=need.version.agreement_id)
+    addressees = rules.counter_addressees(
+        author=need.author_id,
+        addressees=need.addressees.values_list("pk", flat=True),
+        countered_by=party.pk,
+        parties=set(parties.values_list("user_id", flat=True)),
+    )
+    if not addressees:
+        # The need's author has left and it was for you alone: nobody could pick it up.
+        raise NegotiationError(
+            _(
+                "Nobody else is here to answer a counter-proposal to this need. You can "
+                "decline it and say why, or put your own need down."
+            )
+        )
     counter = Need.objects.create(
         version=need.version,
         author=party,
@@ -272,15 +287,7 @@ def _counter_propose(
         put_down_at=now,
         changed_at=now,
     )
-    parties = Participant.objects.parties().filter(agreement_id=need.version.agreement_id)
-    counter.addressees.set(
-        rules.counter_addressees(
-            author=need.author_id,
-            addressees=need.addressees.values_list("pk", flat=True),
-            countered_by=party.pk,
-            parties=set(parties.values_list("user_id", flat=True)),
-        )
-    )
+    counter.addressees.set(addressees)
     return counter
 
 

@@ -249,3 +249,25 @@ def test_in_a_family_a_counter_proposal_reaches_the_author_and_the_other_address
     words = standing_of(html(client.get(detail_url(agreement))))
     assert "Of the 1 need put down for Cleo: 1 picked up." in words
     assert "Of the 2 needs put down for you: 2 picked up." in words
+
+
+def test_a_counter_proposal_nobody_is_left_to_answer_is_refused_and_changes_nothing(
+    alice: User, bob: User
+) -> None:
+    """A need carried over belongs to everyone; once its author has left, a counter-proposal
+    to it by the one it was for would be for nobody, and could never be picked up."""
+    agreement = start(alice, bob)
+    need = put_down(agreement, alice, "Call on Sundays", to=[bob])
+    answer(need, bob)
+    seal(agreement, alice, bob)
+    version = services.version_renegotiate(agreement=agreement, party=bob, reason="A new year")
+    services.agreement_leave(agreement=agreement, user=alice)
+    carried = version.needs.get(statement="Call on Sundays")
+    services.need_reopen(need=carried, actor=bob)
+    needs_before = Need.objects.count()
+
+    with pytest.raises(services.NegotiationError, match="Nobody else is here"):
+        answer(carried, bob, "counter", counter_statement="Call on Saturdays")
+
+    assert Need.objects.count() == needs_before
+    assert not reload(carried).responses.filter(party=bob, answer="counter").exists()
