@@ -197,7 +197,7 @@ class InviteForm(forms.Form):
     put_down_on_join = forms.BooleanField(
         label=_("Put my drafts down as soon as they join"),
         required=False,
-        help_text=_("Otherwise they wait for you to put them down."),
+        help_text=_("Otherwise your drafts stay drafts until you put them down."),
     )
 
     def clean_role(self) -> str:

@@ -49,7 +49,7 @@ class PreferencesForm(forms.ModelForm[Preferences]):
         help_texts = {
             "quiet_from": _("On your own clock. Leave both empty for no quiet hours."),
             "digest_time": _("For reminders you chose to get in the daily digest."),
-            "invitations": _("Also: someone joined an agreement of yours."),
+            "invitations": _("Also when someone joins one of your agreements."),
         }
 
     def __init__(self, *args: Any, now: datetime.datetime, **kwargs: Any) -> None:

@@ -294,15 +294,23 @@ def sign(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     place of the signatures panel). POST: sign it; a second POST changes nothing."""
     participant = party_for(request, public_id)
     version = negotiation.current_version(participant.agreement)
-    if request.method != "POST":
-        view = negotiation.build(
-            agreement=participant.agreement,
-            version=version,
-            viewer=request.user,
-            participant=participant,
-        )
+    view = negotiation.build(
+        agreement=participant.agreement,
+        version=version,
+        viewer=request.user,
+        participant=participant,
+    )
+    seen = request.POST.get("seen", "")
+    # What was shown has changed since (a need reworded, an answer changed): show it again
+    # rather than sign it unseen. A second click after signing passes on: it changes nothing.
+    changed = seen.isdigit() and int(seen) != view.last_event_id and view.can_sign
+    if request.method != "POST" or changed:
         template = "agreements/sign.html" + ("#confirm" if request.htmx else "")
-        return render(request, template, {"view": view})
+        response = render(request, template, {"view": view, "changed": changed})
+        if request.htmx and changed:  # the confirm step again, in place of the signatures
+            response["HX-Retarget"] = "#signatures"
+            response["HX-Reswap"] = "outerHTML"
+        return response
     try:
         version = services.version_sign(version=version, party=request.user)  # maybe sealed now
     except NegotiationError as error:

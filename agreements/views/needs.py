@@ -224,7 +224,7 @@ def drafts_put_down(request: AuthenticatedHttpRequest, public_id: str) -> HttpRe
     if count and not request.htmx:
         messages.success(
             request,
-            ngettext("Your draft is down.", "Your %(count)s drafts are down.", count)
+            ngettext("Your draft is put down.", "Your %(count)s drafts are put down.", count)
             % {"count": count},
         )
     return after_action(request, participant, version)

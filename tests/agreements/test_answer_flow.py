@@ -261,7 +261,7 @@ def test_the_agreement_page_puts_what_waits_on_you_first(
     assert waiting < body.index('id="standing-heading"')
     assert waiting < body.index('id="people"')
     assert f'href="{flow_url(agreement)}"' in body
-    assert "Answer them one at a time" in body
+    assert "Answer one at a time" in body
 
 
 def test_the_dashboard_offers_to_start_answering(
@@ -269,7 +269,7 @@ def test_the_dashboard_offers_to_start_answering(
 ) -> None:
     page = bobs.get(reverse("home"))
     assert f'href="{flow_url(agreement)}"' in html(page)
-    assert "Start answering (3)" in text(page)
+    assert "Answer one at a time (3)" in text(page)
 
 
 def test_a_round_that_went_quiet_is_over(

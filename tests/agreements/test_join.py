@@ -321,7 +321,7 @@ def test_put_down_all_puts_every_draft_down_once(client: Client, alice: User, bo
     assert f'action="{drafts_url(agreement)}"' in html(page)
 
     first = client.post(drafts_url(agreement))
-    assert messages_of(first) == ["Your 3 drafts are down."]
+    assert messages_of(first) == ["Your 3 drafts are put down."]
     client.get(first["Location"])
     second = client.post(drafts_url(agreement))  # a double submit, or a second look
 

@@ -203,9 +203,9 @@ def test_the_sign_page_shows_the_version_as_a_document(
     response = client.get(path)
     assert response.status_code == 200
     words = text(response)
-    assert "Read it once more" in words
+    assert "Before you sign" in words
     assert "What we agreed Tell me when you will be late Bob promised this to Alice." in words
-    assert "Offered and not picked up A quiet hour on Sundays Offered by Alice." in words
+    assert "Offered and not picked up A quiet hour on Sundays Put down by Alice." in words
     page = html(response)
     assert f'<form method="post" action="{path}"' in page
     assert not Signature.objects.exists()
@@ -282,3 +282,49 @@ def test_the_sign_page_gives_no_hidden_answer_away(
             words = text(response)
             assert "The version can be signed once every need is answered." in words
             assert "Not every time" not in words and "not picked up" not in words
+
+
+def test_the_sign_page_of_its_own_posts_plainly(
+    client: Client, answered: Need, path: str, alice: User
+) -> None:
+    """Opened in a tab of its own, there is no region of the agreement page to swap: Sign and
+    Not yet are a plain post and a plain link."""
+    client.force_login(alice)
+    page = html(client.get(path))
+    assert f'action="{path}"' in page
+    assert "hx-post" not in page.split('id="signatures"')[1]
+    assert 'hx-target="#negotiation"' not in page
+
+
+def test_what_changed_since_the_page_was_opened_is_shown_again_not_signed(
+    client: Client, agreement: Agreement, answered: Need, path: str, alice: User, bob: User
+) -> None:
+    client.force_login(alice)
+    seen = re.search(r'name="seen" value="(\d+)"', html(client.get(path)))
+    assert seen
+    another = put_down(agreement, bob, "Water the plants on Fridays")
+    answer(another, alice)
+
+    stale = client.post(path, {"seen": seen.group(1)})
+
+    assert stale.status_code == 200
+    assert "Something changed since you opened this page." in text(stale)
+    assert "Water the plants on Fridays" in text(stale)
+    assert not Signature.objects.exists()
+    fresh = re.search(r'name="seen" value="(\d+)"', html(stale))
+    assert fresh and fresh.group(1) != seen.group(1)
+    assert client.post(path, {"seen": fresh.group(1)}).status_code == 302
+    assert list(Signature.objects.values_list("party", flat=True)) == [alice.pk]
+
+
+def test_htmx_shows_what_changed_in_place_of_the_signatures(
+    client: Client, agreement: Agreement, answered: Need, path: str, alice: User, bob: User
+) -> None:
+    client.force_login(alice)
+    seen = re.search(r'name="seen" value="(\d+)"', html(client.get(path, headers=HX)))
+    assert seen
+    answer(put_down(agreement, bob, "Water the plants on Fridays"), alice)
+    stale = client.post(path, {"seen": seen.group(1)}, headers=HX)
+    assert stale["HX-Retarget"] == "#signatures"
+    assert html(stale).strip().startswith('<section id="signatures"')
+    assert not Signature.objects.exists()

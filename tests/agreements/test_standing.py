@@ -125,7 +125,7 @@ def test_the_sealed_version_reads_as_the_agreement_made(
         "Call your mother every other week Alice promised this to Bob. "
         "Agreed in place of: “Call my mother every week”"
     ) in agreed
-    assert "A quiet hour on Sundays Offered by Alice." in offered
+    assert "A quiet hour on Sundays Put down by Alice." in offered
     assert "Call my mother every week" not in offered  # agreed in another form
     # The document first, then the signatures, then the record.
     order = [page.index(mark) for mark in ('id="document"', 'id="signatures"', "The record")]

@@ -71,7 +71,7 @@ def test_answering_one_at_a_time(
 
     # The dashboard offers to start.
     page.goto(base + "/")
-    expect(page.get_by_role("link", name="Start answering (3)")).to_be_visible()
+    expect(page.get_by_role("link", name="Answer one at a time (3)")).to_be_visible()
     assert _fits(page, width), f"the dashboard scrolls sideways at {width}"
     screenshot(page, f"answer-dashboard-{name}")
 
@@ -82,7 +82,7 @@ def test_answering_one_at_a_time(
     _in_view(page, "#group-waiting")
     assert _fits(page, width), f"the agreement page scrolls sideways at {width}"
     screenshot(page, f"answer-agreement-{name}")
-    page.get_by_role("link", name="Answer them one at a time").click()
+    page.get_by_role("link", name="Answer one at a time").click()
 
     # One need at a time.
     for position, (statement, looks_like) in enumerate(NEEDS[:2], start=1):

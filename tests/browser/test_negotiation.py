@@ -158,7 +158,7 @@ def test_two_people_negotiate_sign_and_renegotiate_an_agreement(
         # Sign shows what is signed, and asks once to confirm.
         a.reload()
         a.get_by_role("link", name="Sign", exact=True).click()
-        expect(a.locator("#signatures")).to_contain_text("Read it once more")
+        expect(a.locator("#signatures")).to_contain_text("Before you sign")
         expect(a.locator("#signatures")).to_contain_text("Dana promised this to Alice.")
         expect(a.locator("#signatures")).to_contain_text("Offered and not picked up")
         a.locator("#signatures").get_by_role("button", name="Sign", exact=True).click()
