@@ -104,38 +104,38 @@ class Standing:
     def total(self) -> int:
         return self.agreed + self.conversation + self.declined + self.open
 
-    def share(self, count: int) -> int:
+    def _edge(self, count: int) -> int:
+        """Where the bar has reached after `count` needs, in hundredths: the parts are the
+        differences between rounded edges, so they always add up to the whole bar."""
         return round(100 * count / self.total) if self.total else 0
 
     @property
     def agreed_pct(self) -> int:
-        return self.share(self.agreed)
-
-    @property
-    def conversation_pct(self) -> int:
-        return self.share(self.conversation)
-
-    @property
-    def declined_pct(self) -> int:
-        return self.share(self.declined)
-
-    @property
-    def open_pct(self) -> int:
-        if not self.total:
-            return 0
-        return 100 - self.agreed_pct - self.conversation_pct - self.declined_pct
+        return self._edge(self.agreed)
 
     @property
     def conversation_x(self) -> int:
         return self.agreed_pct
 
     @property
+    def conversation_pct(self) -> int:
+        return self.declined_x - self.conversation_x
+
+    @property
     def declined_x(self) -> int:
-        return self.agreed_pct + self.conversation_pct
+        return self._edge(self.agreed + self.conversation)
+
+    @property
+    def declined_pct(self) -> int:
+        return self.open_x - self.declined_x
 
     @property
     def open_x(self) -> int:
-        return self.declined_x + self.declined_pct
+        return self._edge(self.agreed + self.conversation + self.declined)
+
+    @property
+    def open_pct(self) -> int:
+        return self._edge(self.total) - self.open_x
 
 
 @dataclass

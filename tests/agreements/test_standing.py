@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import User
-from agreements import services
+from agreements import negotiation, services
 from agreements.models import Need, Wait
 from tests.agreements.helpers import (
     answer,
@@ -73,9 +73,9 @@ def test_a_counter_proposal_is_in_conversation_not_red(
     assert "Of the 1 need put down for you: 1 still open." in words
     assert bar_of(page, "Bob") == {
         "agreed": "33",
-        "conversation": "33",
+        "conversation": "34",
         "declined": "0",
-        "open": "34",
+        "open": "33",
     }
     assert "not picked up" in words  # the one-line legend names every colour
     assert "in conversation: answered with a counter-proposal" in words
@@ -271,3 +271,31 @@ def test_a_counter_proposal_nobody_is_left_to_answer_is_refused_and_changes_noth
 
     assert Need.objects.count() == needs_before
     assert not reload(carried).responses.filter(party=bob, answer="counter").exists()
+
+
+@pytest.mark.parametrize(
+    ("counts", "widths"),
+    [
+        ((1, 1, 1, 0), (33, 34, 33, 0)),  # nothing open: no sliver of it
+        ((1, 1, 4, 0), (17, 16, 67, 0)),  # shares that round to 101 still fill exactly 100
+        ((0, 0, 0, 3), (0, 0, 0, 100)),
+        ((2, 0, 1, 0), (67, 0, 33, 0)),
+    ],
+)
+def test_the_parts_of_a_bar_fill_it_exactly(
+    alice: User, counts: tuple[int, int, int, int], widths: tuple[int, int, int, int]
+) -> None:
+    agreed, conversation, declined, still_open = counts
+    standing = negotiation.Standing(
+        party=alice, agreed=agreed, conversation=conversation, declined=declined, open=still_open
+    )
+    parts = (
+        standing.agreed_pct,
+        standing.conversation_pct,
+        standing.declined_pct,
+        standing.open_pct,
+    )
+    assert parts == widths
+    assert sum(parts) == 100
+    assert standing.conversation_x == standing.agreed_pct
+    assert standing.open_x + standing.open_pct == 100
