@@ -72,8 +72,15 @@ def _first_to_answer(
 
 
 def _flow(
-    request: AuthenticatedHttpRequest, participant: Participant, **extra: Any
+    request: AuthenticatedHttpRequest,
+    participant: Participant,
+    *,
+    reason: str = "",
+    reason_for: int | None = None,
+    **extra: Any,
 ) -> HttpResponse:
+    """The first need waiting on the viewer, or the end of the round. `reason`: words typed
+    for the need `reason_for`, kept only while that need is the one shown."""
     agreement = participant.agreement
     waiting = dashboard.needs_to_answer_in(request.user, agreement) if participant.is_party else []
     waiting_ids = {need.pk for need in waiting}
@@ -84,7 +91,10 @@ def _flow(
     if found is None and key in request.session:
         del request.session[key]  # the round is over: the next one starts from nothing
     view, item = found if found is not None else (None, None)
+    if item is None or item.need.pk != reason_for:
+        reason = ""  # typed for another need: never carried to this one
     context = {
+        "reason": reason,
         "agreement": agreement,
         "participant": participant,
         "view": view,
@@ -117,7 +127,10 @@ def answer_next(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespon
     need = need_for(participant, need_id)
     form = RespondForm(request.POST)
     error = ""
-    if not form.is_valid() or form.cleaned_data["answer"] not in CHOICES:
+    if request.POST.get("revision", str(need.revision)) != str(need.revision):
+        # Answered from a page opened before the words changed: show the new words first.
+        error = _("This need was reworded since you opened it. Here are its words now.")
+    elif not form.is_valid() or form.cleaned_data["answer"] not in CHOICES:
         error = _("Choose Accept or Decline. To propose something else, choose Counter-propose.")
         if form.errors.get("reason"):
             error = " ".join(str(e) for e in form.errors["reason"])
@@ -136,7 +149,7 @@ def answer_next(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespon
     if request.htmx:
         # After a refusal the words typed stay, for the same need; never for the next one.
         kept_reason = request.POST.get("reason", "") if error else ""
-        return _flow(request, participant, error=error, reason=kept_reason)
+        return _flow(request, participant, error=error, reason=kept_reason, reason_for=need.pk)
     if error:
         messages.error(request, error)
     return redirect(here)

@@ -1,11 +1,14 @@
 """Answering one need at a time (`agreements:answer`): the first need waiting on you, its
 choices, then the next, with how far along you are, until nothing waits on you."""
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
+from agreements import services
 from agreements.models import Agreement, Need, NeedState, Response
 from agreements.views import answer as answer_views
 from tests.agreements.helpers import (
@@ -282,3 +285,29 @@ def test_a_round_that_went_quiet_is_over(
     session[key] = {**session[key], "at": session[key]["at"] - answer_views.ROUND - 1}
     session.save()
     assert "1 of 2" in shown(bobs, agreement)
+
+
+def test_a_reason_typed_for_a_need_taken_off_the_table_is_not_carried_to_the_next(
+    bobs: Client, agreement: Agreement, needs: list[Need], alice: User
+) -> None:
+    services.need_withdraw(need=needs[0], actor=alice)
+    sent = {"need": needs[0].pk, "answer": "accept", "reason": "Gladly-5522"}
+    body = html(bobs.post(flow_url(agreement), sent, headers=HX))
+    assert 'role="alert"' in body and SECOND in body
+    assert "Gladly-5522" not in body
+
+
+def test_an_answer_to_words_that_changed_since_is_not_recorded(
+    bobs: Client, agreement: Agreement, needs: list[Need], alice: User, bob: User
+) -> None:
+    opened = re.search(r'name="revision" value="(\d+)"', html(bobs.get(flow_url(agreement))))
+    assert opened
+    services.need_edit(need=needs[0], actor=alice, statement="Call when you will be late, please")
+    before = snapshot()
+    sent = {"need": needs[0].pk, "revision": opened.group(1), "answer": "accept", "reason": "Yes"}
+    response = bobs.post(flow_url(agreement), sent, headers=HX)
+    assert snapshot() == before
+    body = html(response)
+    assert "reworded since you opened it" in body
+    assert "Call when you will be late, please" in body and "Yes</textarea>" in body
+    assert not Response.objects.filter(need=needs[0], party=bob).exists()
