@@ -124,6 +124,15 @@ def invitation_joined_with(token: str, user: User) -> Invitation | None:
     return invitation if invitation.accepted_by_id == user.pk else None
 
 
+def invitation_was_used(token: str) -> bool:
+    """Whether someone joined with the invitation behind this link (the link itself may be
+    the newest or not): told to whoever opens it after, so a person who just joined logs in."""
+    try:
+        return _invitation_named(token).accepted_at is not None
+    except NegotiationError:
+        return False
+
+
 def invitation_from_token(token: str, *, now: datetime.datetime | None = None) -> Invitation:
     """The invitation a link stands for, or NegotiationError saying why the link does not work."""
     now = _now(now)

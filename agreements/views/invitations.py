@@ -135,7 +135,8 @@ def _dead_link(request: AnyHttpRequest, token: str, error: NegotiationError) -> 
         return redirect("agreements:detail", joined.agreement.public_id)
     request.session.pop(INVITATION_SESSION_KEY, None)
     message = error.message if token else _("Open the link in the invitation email again.")
-    return render(request, "agreements/invitation.html", {"error": message}, status=400)
+    context = {"error": message, "used": bool(token) and services.invitation_was_used(token)}
+    return render(request, "agreements/invitation.html", context, status=400)
 
 
 def invitation_open(request: AnyHttpRequest) -> HttpResponse:
@@ -166,7 +167,8 @@ def invitation_open(request: AnyHttpRequest) -> HttpResponse:
         try:
             services.invitation_accept(token=token, user=request.user)
         except NegotiationError as error:
-            messages.error(request, error.message)
+            if not services.invitation_joined_with(token, request.user):  # else a double submit
+                messages.error(request, error.message)
         else:
             messages.success(request, _("Welcome to “%(title)s”.") % {"title": found.agreement})
         return redirect("agreements:detail", found.agreement.public_id)
@@ -214,6 +216,7 @@ def invitation_join(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     try:
         services.invitation_join(invitation=found, user=request.user)
     except NegotiationError as error:
+        found.refresh_from_db(fields=["accepted_by"])  # a double submit waited for the first
         if found.accepted_by_id == request.user.pk:
             return redirect("agreements:detail", found.agreement.public_id)  # a double submit
         messages.error(request, error.message)

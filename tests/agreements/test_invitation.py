@@ -263,7 +263,16 @@ def test_a_used_link(
     services.invitation_accept(token=token, user=carol)
     if signed_in:  # not as carol: she is taken to the agreement (test_invitation_join_twice)
         client.force_login(person("Dora"))
-    broken(client, path, "This invitation has already been used.")
+        broken(client, path, "This invitation has already been used.")
+        return
+    # Signed out, it may be the one who just joined, whose sign-in was lost: told to log in.
+    before = snapshot()
+    for response in (client.get(path), client.post(path)):
+        assert response.status_code == 400
+        words = text(response)
+        assert "Someone has joined with this invitation" in words
+        assert "Join the agreement" not in words
+    assert snapshot() == before
 
 
 @pytest.mark.parametrize("signed_in", [False, True])

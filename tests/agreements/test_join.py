@@ -432,3 +432,38 @@ def test_a_message_too_long_is_refused(client: Client, agreement: Agreement, ali
         services.invitation_create(
             agreement=agreement, inviter=alice, email=ERIN, message="x" * 501
         )
+
+
+def test_a_second_click_whose_first_sign_in_was_lost_is_told_to_log_in(
+    client: Client, agreement: Agreement, django_capture_on_commit_callbacks: Captured
+) -> None:
+    """The first click made the account and joined, but its answer (and the session it signed
+    in) never reached the browser: the second click, still signed out, is told it is in."""
+    token = invite_erin(agreement, django_capture_on_commit_callbacks)
+    open_invitation(client, token)
+    elsewhere = Client()
+    open_invitation(elsewhere, token)
+    assert elsewhere.post(INVITATION_PAGE, join_form()).status_code == 302  # the lost first click
+
+    second = client.post(INVITATION_PAGE, join_form())
+
+    assert second.status_code == 400
+    words = text(second)
+    assert "If that was you just now, you are in" in words
+    assert "This link does not work" not in words
+    assert User.objects.filter(email__iexact=ERIN).count() == 1
+    assert "_auth_user_id" not in client.session  # told, never signed in by the link
+
+
+def test_the_dashboard_join_clicked_twice_goes_in_without_an_error(
+    client: Client, agreement: Agreement, alice: User, bob: User
+) -> None:
+    with_invitation = services.invitation_create(
+        agreement=agreement, inviter=alice, email=bob.email
+    )
+    client.force_login(bob)
+    path = reverse("agreements:invitation-join", args=[with_invitation.pk])
+    client.post(path)
+    second = client.post(path, follow=True)
+    assert second.redirect_chain[-1][0] == detail_url(agreement)
+    assert not [m for m in messages_of(second) if "already" in m]
