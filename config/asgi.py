@@ -15,6 +15,8 @@ from django.db import close_old_connections
 from django.http import FileResponse, HttpResponseBase
 from django.urls import set_script_prefix
 
+from config.logs import hide_invitation_tokens
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 # Sync views run in threads that share the GIL. A request making many short database round
@@ -99,4 +101,5 @@ class Handler(ASGIHandler):
 
 
 django.setup(set_prefix=False)
+hide_invitation_tokens()
 application = Handler()

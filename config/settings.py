@@ -287,6 +287,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"invitation_tokens": {"()": "config.logs.HideInvitationTokens"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["invitation_tokens"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Django's request warnings also reach its own console handler (in development): the
+    # record is cleaned where it is made.
+    "loggers": {"django.request": {"filters": ["invitation_tokens"]}},
 }
