@@ -197,7 +197,10 @@ class InviteForm(forms.Form):
     put_down_on_join = forms.BooleanField(
         label=_("Put my drafts down as soon as they join"),
         required=False,
-        help_text=_("Otherwise your drafts stay drafts until you put them down."),
+        help_text=_(
+            "When you invite several people this way, once the last of them joins. Otherwise "
+            "your drafts stay drafts until you put them down."
+        ),
     )
 
     def clean_role(self) -> str:

@@ -430,6 +430,18 @@ def _lock_invitation(invitation_id: int, now: datetime.datetime) -> Invitation:
     return invitation
 
 
+def _others_to_wait_for(invitation: Invitation, now: datetime.datetime) -> bool:
+    """Whether the inviter asked the same of another invitation still open: who a need is put
+    down for is fixed then, so her drafts wait for the last of them to join."""
+    others = Invitation.objects.pending(now).filter(
+        agreement=invitation.agreement_id,
+        invited_by=invitation.invited_by_id,
+        role=Participant.Role.PARTY,
+        put_down_on_join=True,
+    )
+    return others.exclude(pk=invitation.pk).exists()
+
+
 def _join(
     invitation_id: int, user: User, now: datetime.datetime, *, token: str = ""
 ) -> Participant:
@@ -478,6 +490,7 @@ def _join(
         and inviter_is_party
         and version is not None
         and participant.role == Participant.Role.PARTY
+        and not _others_to_wait_for(invitation, now)
     ):
         # As she asked when inviting: her drafts go down now, each as her own action.
         needs_put_down_all(version=version, actor=inviter, now=now)

@@ -393,6 +393,29 @@ def test_drafts_go_down_by_themselves_when_she_asked_so(
     ]
 
 
+def test_invited_together_the_drafts_wait_for_the_last_to_join(
+    alice: User, bob: User, carol: User
+) -> None:
+    """Who a need is put down for is fixed when it goes down: with two people invited so, the
+    drafts go down when the second joins, for both."""
+    agreement = start(alice)
+    draft(agreement, alice, "A quiet hour")
+    to_bob, to_carol = (
+        services.invitation_create(
+            agreement=agreement, inviter=alice, email=who.email, put_down_on_join=True
+        )
+        for who in (bob, carol)
+    )
+    services.invitation_join(invitation=to_bob, user=bob)
+    assert Need.objects.get().status == Need.Status.DRAFT
+
+    services.invitation_join(invitation=to_carol, user=carol)
+
+    need = Need.objects.get()
+    assert need.status == Need.Status.PUT_DOWN
+    assert set(need.addressees.all()) == {bob, carol}
+
+
 def test_without_the_choice_drafts_wait(alice: User, carol: User) -> None:
     agreement = start(alice)
     draft(agreement, alice, "A quiet hour")
