@@ -12,3 +12,11 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
         if request.session.get(INVITATION_SESSION_KEY):
             return reverse("agreements:invitation-open")
         return str(super().get_login_redirect_url(request))
+
+    def logout(self, request: HttpRequest) -> None:
+        """Logging out forgets the session, but not an invitation opened in it: someone who
+        opened it signed in to another account logs out to join, and lands back on it."""
+        token = request.session.get(INVITATION_SESSION_KEY)
+        super().logout(request)
+        if token:
+            request.session[INVITATION_SESSION_KEY] = token
