@@ -246,6 +246,22 @@ def test_the_dashboard_has_a_join_button_for_an_invitation_to_my_address(
     assert agreement.events.filter(kind=Event.Kind.JOINED, actor=carol).count() == 1
 
 
+def test_the_dashboard_says_the_role_and_the_message_before_joining(
+    client: Client, agreement: Agreement, alice: User, carol: User
+) -> None:
+    services.invitation_create(
+        agreement=agreement,
+        inviter=alice,
+        email=carol.email,
+        role=Participant.Role.FACILITATOR,
+        message="We would like <b>your</b> help.",
+    )
+    client.force_login(carol)
+    dashboard = client.get(reverse("home"))
+    assert "Alice invited you to “Our home” as their facilitator." in text(dashboard)
+    assert "We would like &lt;b&gt;your&lt;/b&gt; help." in html(dashboard)
+
+
 def test_the_dashboard_join_needs_a_verified_address(
     client: Client, agreement: Agreement, alice: User
 ) -> None:
