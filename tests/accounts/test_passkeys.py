@@ -94,9 +94,7 @@ def test_the_add_passkey_page_works_under_the_policy(client: Client, alice: User
 
 
 @pytest.mark.django_db
-def test_adding_a_passkey_asks_for_the_password_once_more(
-    client: Client, alice: User
-) -> None:
+def test_adding_a_passkey_asks_for_the_password_once_more(client: Client, alice: User) -> None:
     client.force_login(alice)
     response = client.get(reverse("mfa_add_webauthn"))
     assert response.status_code == 302
