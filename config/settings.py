@@ -193,7 +193,13 @@ ACCOUNT_RATE_LIMITS = {
     "login": "20/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
 }
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Passkeys (WebAuthn) sign in on their own, or stand as the second step after a password.
+# Browsers accept http only on localhost (never an IP address as the site's name), so while
+# DEBUG the server accepts a plain-http origin; in production the origin must be https.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+MFA_FORMS = {"add_webauthn": "accounts.passkeys.AddPasskeyForm"}
 MFA_TOTP_ISSUER = "Accord"
 
 # Internationalization: every string is marked; the user's language and time zone apply per request.

@@ -201,7 +201,12 @@ def _join_with_new_account(
             return render(request, "agreements/invitation.html", context, status=400)
         # The token stays in the session: a second click finds them joined, and goes in.
         login(request, participant.user, backend=BACKEND)
-        messages.success(request, _("Welcome to “%(title)s”.") % {"title": found.agreement})
+        # Once, beside the welcome: a passkey can come later, from the page it links to.
+        messages.success(
+            request,
+            _("Welcome to “%(title)s”.") % {"title": found.agreement},
+            extra_tags="offer-passkey",
+        )
         return redirect("agreements:detail", found.agreement.public_id)
     return render(request, "agreements/invitation.html", {**context, "form": form})
 

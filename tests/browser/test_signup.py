@@ -40,7 +40,7 @@ def test_sign_up_verify_log_in_and_out_in_a_real_browser(page: Page, live_server
     page.goto(base + "/accounts/login/")
     page.get_by_label("Email").fill("dana@example.com")
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign In", exact=True).click()
     expect(page.get_by_role("heading", name="Welcome, Dana")).to_be_visible()
 
     page.get_by_role("button", name="Log out").click()

@@ -1,0 +1,116 @@
+"""A passkey in a real browser: Erin joins from her invitation, adds a passkey from the welcome,
+and later signs in with it alone. Chromium's virtual authenticator stands in for her phone."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from allauth.mfa.models import Authenticator
+from django.core import mail
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
+
+from accounts.models import User
+from agreements import services
+from tests.agreements.helpers import start
+from tests.browser.conftest import LIVE_STREAM
+from tests.browser.test_screens import fits
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SIZES = [
+    pytest.param(ViewportSize(width=360, height=780), "light", id="360-light"),
+    pytest.param(ViewportSize(width=1280, height=900), "dark", id="1280-dark"),
+]
+SHOTS = Path(os.environ.get("ACCORD_SHOTS", "/tmp/shots/passkey"))
+PASSWORD = "a quiet walk by the river"  # noqa: S105
+
+
+def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
+
+
+def with_a_passkey_device(context: BrowserContext, page: Page) -> None:
+    """A platform authenticator that keeps passkeys and confirms it is her (fingerprint, PIN)."""
+    cdp = context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
+
+
+@pytest.mark.parametrize(("viewport", "scheme"), SIZES)
+def test_erin_adds_a_passkey_after_joining_and_signs_in_with_it(
+    browser: Browser, live_server: object, alice: User, viewport: ViewportSize, scheme: str
+) -> None:
+    base = str(live_server.url)  # type: ignore[attr-defined]
+    assert base.startswith("http://localhost:")  # a name a passkey can belong to (not an IP)
+    agreement = start(alice)
+    services.invitation_create(agreement=agreement, inviter=alice, email="erin@example.org")
+    link = re.search(r"https?://[^/\s]+(/invitations/\S+/)", str(mail.outbox[-1].body))
+    assert link
+    size = f"{viewport['width']}-{scheme}"
+    context = browser.new_context(viewport=viewport, color_scheme=scheme)  # type: ignore[arg-type]
+    context.set_default_timeout(10_000)
+    context.route(LIVE_STREAM, lambda route: route.fulfill(status=204))
+    page = context.new_page()
+    with_a_passkey_device(context, page)
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
+
+    page.goto(base + link.group(1))
+    page.get_by_label("Your name").fill("Erin")
+    page.get_by_label("Choose a password").fill(PASSWORD)
+    page.get_by_role("button", name="Join the agreement").click()
+    expect(page.get_by_text("Welcome to “Our home”.")).to_be_visible()
+    offer = page.get_by_role("link", name="Add a passkey, so you can sign in without a password")
+    expect(offer).to_be_visible()
+    assert fits(page)
+    shot(page, f"welcome-{size}")
+
+    offer.click()
+    expect(page.get_by_role("heading", name="Your password, once more")).to_be_visible()
+    assert fits(page)
+    shot(page, f"password-once-more-{size}")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_role("heading", name="Add a passkey")).to_be_visible()
+    expect(page.get_by_label("Sign in with this passkey alone, without a password")).to_be_checked()
+    assert fits(page)
+    shot(page, f"add-{size}")
+    page.get_by_label("A name for this passkey").fill("Erin's phone")
+    page.get_by_role("button", name="Add a passkey").click()
+    expect(page.get_by_text("Your passkey is added.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Recovery Codes")).to_be_visible()  # shown once, now
+    erin = User.objects.get(email="erin@example.org")
+    key = Authenticator.objects.get(user=erin, type=Authenticator.Type.WEBAUTHN)
+    assert key.wrap().name == "Erin's phone"
+    assert key.wrap().is_passwordless
+    shot(page, f"added-{size}")
+    page.goto(base + "/accounts/2fa/")
+    expect(page.get_by_text("You have 1 passkey.")).to_be_visible()
+    assert fits(page)
+    shot(page, f"settings-{size}")
+
+    page.get_by_role("button", name="Log out").click()
+    page.goto(base + "/accounts/login/")
+    button = page.get_by_role("button", name="Sign in with a passkey")
+    expect(button).to_be_visible()
+    assert fits(page)
+    shot(page, f"login-{size}")
+    button.click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    assert page.url == base + "/"
+    assert refused == []
+    context.close()
