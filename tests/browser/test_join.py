@@ -6,13 +6,15 @@ import re
 from pathlib import Path
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.core import mail
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
 
 from accounts.models import User
 from agreements import services
-from agreements.models import Need
-from tests.agreements.helpers import draft, start
+from agreements.models import Agreement, Need, Participant
+from tests.accounts.factories import UserFactory
+from tests.agreements.helpers import draft, person, snapshot, start
 from tests.browser.conftest import LIVE_STREAM
 from tests.browser.test_screens import fits, sign_in
 
@@ -146,4 +148,67 @@ def test_alice_invites_with_a_message_and_her_drafts_to_follow(
     page.get_by_role("button", name="Invite", exact=True).click()
     expect(page.get_by_text("Invitation sent to erin@example.org.")).to_be_visible()
     assert "No rush. Shall we try?" in str(mail.outbox[-1].body)
+    context.close()
+
+
+def _invitation_link(alice: User) -> tuple[Agreement, str]:
+    """Alice's agreement and the path of the link her invitation to Erin carries."""
+    agreement = start(alice)
+    services.invitation_create(agreement=agreement, inviter=alice, email="erin@example.org")
+    link = re.search(r"https?://[^/\s]+(/invitations/\S+/)", str(mail.outbox[-1].body))
+    assert link
+    return agreement, link.group(1)
+
+
+@pytest.mark.parametrize(("viewport", "scheme"), SIZES)
+def test_a_forwarded_invitation_opened_by_another_account_changes_nothing(
+    browser: Browser, live_server: object, alice: User, viewport: ViewportSize, scheme: str
+) -> None:
+    base = str(live_server.url)  # type: ignore[attr-defined]
+    agreement, path = _invitation_link(alice)
+    dana = person("Dana")
+    before = snapshot()
+    context = _context(browser, viewport, scheme)
+    sign_in(context, dana, base)
+    page = context.new_page()
+
+    page.goto(base + path)
+
+    expect(
+        page.get_by_role("heading", name="This invitation is for another address")
+    ).to_be_visible()
+    expect(page.get_by_text("This invitation was sent to e…@example.org.")).to_be_visible()
+    expect(page.get_by_role("button", name="Join the agreement")).to_have_count(0)
+    assert "erin@example.org" not in page.content()
+    assert fits(page)
+    shot(page, f"forwarded-{viewport['width']}-{scheme}")
+    assert snapshot() == before
+    assert not Participant.objects.filter(agreement=agreement, user=dana).exists()
+    context.close()
+
+
+@pytest.mark.parametrize(("viewport", "scheme"), SIZES)
+def test_an_unverified_account_someone_else_made_is_not_taken_over(
+    browser: Browser, live_server: object, alice: User, viewport: ViewportSize, scheme: str
+) -> None:
+    base = str(live_server.url)  # type: ignore[attr-defined]
+    squatter = UserFactory.create(email="erin@example.org", display_name="Not Erin")
+    EmailAddress.objects.create(user=squatter, email="erin@example.org", verified=False)
+    password = squatter.password
+    _agreement, path = _invitation_link(alice)
+    before = snapshot()
+    context = _context(browser, viewport, scheme)
+    page = context.new_page()
+
+    page.goto(base + path)
+
+    expect(page.get_by_text("there is already an account for that address")).to_be_visible()
+    expect(page.get_by_role("link", name="Reset the password")).to_be_visible()
+    expect(page.get_by_label("Choose a password")).to_have_count(0)
+    assert fits(page)
+    shot(page, f"has-account-{viewport['width']}-{scheme}")
+    squatter.refresh_from_db()
+    assert squatter.password == password and squatter.display_name == "Not Erin"
+    assert not EmailAddress.objects.get(user=squatter).verified
+    assert snapshot() == before
     context.close()
