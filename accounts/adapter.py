@@ -14,9 +14,11 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
         return str(super().get_login_redirect_url(request))
 
     def logout(self, request: HttpRequest) -> None:
-        """Logging out forgets the session, but not an invitation opened in it: someone who
-        opened it signed in to another account logs out to join, and lands back on it."""
+        """Logging out forgets the session. Only from an invitation meant for another address
+        (its page asks, `keep_invitation`) does the invitation stay: they log out to join, and
+        land back on it. Any other logout forgets it too, so no later login is sent to it."""
         token = request.session.get(INVITATION_SESSION_KEY)
+        keep = request.method == "POST" and request.POST.get("keep_invitation") == "yes"
         super().logout(request)
-        if token:
+        if token and keep:
             request.session[INVITATION_SESSION_KEY] = token

@@ -175,12 +175,23 @@ def test_the_wrong_account_can_log_out(client: Client, path: str) -> None:
     page = html(open_invitation(client, path.split("/")[-2]))
     assert f'action="{reverse("account_logout")}"' in page
     assert f'name="next" value="{INVITATION_PAGE}"' in page
-    response = client.post(reverse("account_logout"), {"next": INVITATION_PAGE})
+    assert 'name="keep_invitation" value="yes"' in page
+    response = client.post(
+        reverse("account_logout"), {"next": INVITATION_PAGE, "keep_invitation": "yes"}
+    )
     assert response.status_code == 302
     # Logging out forgets the session, but not the invitation: it opens again, signed out.
     assert response["Location"] == INVITATION_PAGE
     assert "Log in with it to join" in text(client.get(INVITATION_PAGE))
     assert "_auth_user_id" not in client.session
+
+
+def test_any_other_logout_forgets_the_invitation(client: Client, path: str, carol: User) -> None:
+    """Logged out anywhere else (after joining, say), no later login is sent to it."""
+    client.force_login(carol)
+    open_invitation(client, path.split("/")[-2])
+    client.post(reverse("account_logout"))
+    assert "Open the link in the invitation email again." in text(client.get(INVITATION_PAGE))
 
 
 def test_an_address_not_yet_verified_does_not_join(
