@@ -135,8 +135,11 @@ def invitation_was_used(token: str) -> bool:
 
 def invitation_from_token(token: str, *, now: datetime.datetime | None = None) -> Invitation:
     """The invitation a link stands for, or NegotiationError saying why the link does not work."""
-    now = _now(now)
-    invitation = _invitation_named(token)
+    return _still_open(_invitation_named(token), _now(now))
+
+
+def _still_open(invitation: Invitation, now: datetime.datetime) -> Invitation:
+    """The invitation, or NegotiationError saying why it can no longer be used."""
     if invitation.revoked_at is not None:
         raise NegotiationError(_("This invitation was withdrawn."))
     if invitation.accepted_at is not None:
@@ -155,23 +158,27 @@ def invitation_facilitators(invitation: Invitation) -> list[str]:
 
 
 def _send_invitation(invitation: Invitation) -> None:
-    context = {
+    context: dict[str, object] = {
         "invitation": invitation,
         "inviter": invitation.invited_by,
         "agreement": invitation.agreement,
         "url": invitation_url(invitation),
         "facilitators": invitation_facilitators(invitation),
     }
-    subject = header_line(
-        _("%(name)s invites you to an agreement on Accord")
-        % {"name": invitation.invited_by.name if invitation.invited_by else _("Someone")}
-    )
+    subject = _("%(name)s invites you to an agreement on Accord") % {
+        "name": invitation.invited_by.name if invitation.invited_by else _("Someone")
+    }
+    _send("invitation", subject, context, invitation.email)
+
+
+def _send(template: str, subject: str, context: dict[str, object], address: str) -> None:
+    """One email about an invitation, from `email/<template>.txt` and `.html`."""
     send_mail(
-        subject=subject,
-        message=render_to_string("email/invitation.txt", context),
-        html_message=render_to_string("email/invitation.html", context),
+        subject=header_line(subject),
+        message=render_to_string(f"email/{template}.txt", context),
+        html_message=render_to_string(f"email/{template}.html", context),
         from_email=None,
-        recipient_list=[invitation.email],
+        recipient_list=[address],
     )
 
 
@@ -394,24 +401,17 @@ def invitation_accept_new(
 def _send_joined(invitation: Invitation, user: User) -> None:
     """Tell the invited address an account was made with it: if it was not them, they can
     reset the password and take it back."""
-    context = {
+    context: dict[str, object] = {
         "invitation": invitation,
         "inviter": invitation.invited_by,
         "agreement": invitation.agreement,
         "user": user,
         "reset_url": f"{settings.SITE_URL}{reverse('account_reset_password')}",
     }
-    subject = header_line(
-        _("You joined %(name)s's agreement on Accord")
-        % {"name": invitation.invited_by.name if invitation.invited_by else _("someone")}
-    )
-    send_mail(
-        subject=subject,
-        message=render_to_string("email/joined.txt", context),
-        html_message=render_to_string("email/joined.html", context),
-        from_email=None,
-        recipient_list=[user.email],
-    )
+    subject = _("You joined %(name)s's agreement on Accord") % {
+        "name": invitation.invited_by.name if invitation.invited_by else _("someone")
+    }
+    _send("joined", subject, context, user.email)
 
 
 def _lock_invitation(invitation_id: int, now: datetime.datetime) -> Invitation:
@@ -421,13 +421,7 @@ def _lock_invitation(invitation_id: int, now: datetime.datetime) -> Invitation:
         .select_related("agreement", "invited_by")
         .get(pk=invitation_id)
     )
-    if invitation.revoked_at is not None:
-        raise NegotiationError(_("This invitation was withdrawn."))
-    if invitation.accepted_at is not None:
-        raise NegotiationError(_("This invitation has already been used."))
-    if invitation.expires_at <= now:
-        raise NegotiationError(_("This invitation has expired. Ask for a new one."))
-    return invitation
+    return _still_open(invitation, now)
 
 
 def _others_to_wait_for(invitation: Invitation, now: datetime.datetime) -> bool:
