@@ -9,14 +9,18 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement, Need, NeedState, Version
-from agreements.rules import may_see
+from agreements.rules import agreed_instead, may_see, settled_by_counter
 
 
 class Change(StrEnum):
     ADDED = "added"
     REMOVED = "removed"
     REWORDED = "reworded"
+    LOOKS_LIKE = "looks-like"
+    INSTEAD = "instead"
     DECISION = "decision"
+    NOT_CARRIED = "not-carried"
+    DROPPED = "dropped"
     SAME = "same"
 
 
@@ -24,9 +28,25 @@ CHANGE_LABELS = {
     Change.ADDED: _("Added"),
     Change.REMOVED: _("Removed"),
     Change.REWORDED: _("Reworded"),
+    Change.LOOKS_LIKE: _("What it looks like changed"),
+    Change.INSTEAD: _("Agreed instead"),
     Change.DECISION: _("Decision changed"),
+    Change.NOT_CARRIED: _("Not carried over"),
+    Change.DROPPED: _("Dropped"),
     Change.SAME: _("Unchanged"),
 }
+
+ORDER = [
+    Change.REWORDED,
+    Change.LOOKS_LIKE,
+    Change.INSTEAD,
+    Change.DECISION,
+    Change.ADDED,
+    Change.NOT_CARRIED,
+    Change.DROPPED,
+    Change.REMOVED,
+    Change.SAME,
+]
 
 
 @dataclass
@@ -35,7 +55,10 @@ class Row:
     before: Need | None
     after: Need | None
     wording: SafeString | None = None
+    looks_like_changed: bool = False
     decision_changed: bool = False
+    # Change.INSTEAD: the need a counter-proposal was agreed in place of.
+    in_place_of: Need | None = None
 
     @property
     def label(self) -> str:
@@ -75,8 +98,9 @@ def _roots(agreement: Agreement) -> dict[int, int]:
 
 
 def _on_the_table(agreement: Agreement, version: Version, viewer_id: int) -> list[Need]:
+    """The needs put down in `version` that `viewer_id` may see, including those dropped."""
     needs = list(
-        version.needs.exclude(status=Need.Status.DRAFT)
+        version.needs.filter(status__in=[Need.Status.PUT_DOWN, Need.Status.DROPPED])
         .select_related("author")
         .order_by("put_down_at", "pk")
     )
@@ -92,30 +116,83 @@ def _on_the_table(agreement: Agreement, version: Version, viewer_id: int) -> lis
     return shown
 
 
+def _dropped(need: Need) -> bool:
+    return need.status == Need.Status.DROPPED
+
+
+def _left_behind(old: Need, new: Need | None, *, forward: bool) -> Change:
+    """How a need of `base` that is not on the table in `other` reads."""
+    if _dropped(old) or (new is not None and _dropped(new)):
+        return Change.DROPPED
+    if forward and old.state in (NeedState.DECLINED, NeedState.COUNTERED):
+        # At a renegotiation only agreed needs carry over; the others were offered, not picked up.
+        return Change.NOT_CARRIED
+    return Change.REMOVED
+
+
+def _both_there(old: Need, new: Need) -> Row:
+    reworded = old.statement != new.statement
+    looks_like_changed = old.looks_like != new.looks_like
+    decided = old.state != new.state
+    if reworded:
+        change = Change.REWORDED
+    elif looks_like_changed:
+        change = Change.LOOKS_LIKE
+    else:
+        change = Change.DECISION if decided else Change.SAME
+    return Row(
+        change,
+        old,
+        new,
+        wording=word_diff(old.statement, new.statement) if reworded else None,
+        looks_like_changed=looks_like_changed,
+        decision_changed=decided,
+    )
+
+
 def compare(agreement: Agreement, base: Version, other: Version, viewer_id: int) -> list[Row]:
     """What changed from `base` to `other`, as `viewer_id` may see it."""
     roots = _roots(agreement)
-    before = {roots[n.pk]: n for n in _on_the_table(agreement, base, viewer_id) if n.is_live}
-    after = {roots[n.pk]: n for n in _on_the_table(agreement, other, viewer_id) if n.is_live}
+    forward = base.number < other.number
+    base_needs = _on_the_table(agreement, base, viewer_id)
+    before = {roots[n.pk]: n for n in base_needs}
+    after = {roots[n.pk]: n for n in _on_the_table(agreement, other, viewer_id)}
+    # A countered need settled by agreeing one of its counter-proposals: that counter-proposal
+    # is what was agreed in its place, so the two read as one change.
+    counters: dict[int, list[Need]] = {}
+    for need in base_needs:
+        if need.answers_id is not None:
+            counters.setdefault(need.answers_id, []).append(need)
+    instead: dict[int, Need] = {}  # the agreed counter-proposal's root -> the need it settled
+    for need in base_needs:
+        answered_by = counters.get(need.pk, [])
+        if need.is_live and settled_by_counter(need.state, [c.state for c in answered_by]):
+            agreed = next(c for c in answered_by if agreed_instead(c.state))
+            if agreed.is_live:
+                instead[roots[agreed.pk]] = need
+    settled = {need.pk for need in instead.values()}
+
     rows: list[Row] = []
     for root, old in before.items():
         new = after.get(root)
-        if new is None:
-            rows.append(Row(Change.REMOVED, old, None))
-            continue
-        reworded = (old.statement, old.looks_like) != (new.statement, new.looks_like)
-        decided = old.state != new.state
-        change = Change.REWORDED if reworded else Change.DECISION if decided else Change.SAME
-        rows.append(
-            Row(
-                change,
-                old,
-                new,
-                wording=word_diff(old.statement, new.statement) if reworded else None,
-                decision_changed=decided,
-            )
-        )
-    rows.extend(Row(Change.ADDED, None, new) for root, new in after.items() if root not in before)
-    order = [Change.REWORDED, Change.DECISION, Change.ADDED, Change.REMOVED, Change.SAME]
-    rows.sort(key=lambda row: order.index(row.change))
+        if old.pk in settled and (new is None or not new.is_live):
+            continue  # shown with the counter-proposal agreed in its place
+        if root in instead and new is not None and new.is_live:
+            row = _both_there(old, new)
+            if row.change in (Change.SAME, Change.DECISION):
+                row.change = Change.INSTEAD
+            row.in_place_of = instead[root]
+            rows.append(row)
+        elif new is not None and old.is_live and new.is_live:
+            rows.append(_both_there(old, new))
+        elif not old.is_live and new is not None and new.is_live:
+            rows.append(Row(Change.ADDED, None, new))  # dropped in `base`, back on the table
+        else:
+            rows.append(Row(_left_behind(old, new, forward=forward), old, new))
+    rows.extend(
+        Row(Change.ADDED, None, new)
+        for root, new in after.items()
+        if root not in before and new.is_live
+    )
+    rows.sort(key=lambda row: ORDER.index(row.change))
     return rows

@@ -132,9 +132,11 @@ def test_the_last_two_versions_are_compared_by_default(
     assert "Agreed → Open" in decision
     (added,) = row(page, "added")
     assert "Plan a holiday together" in added
-    removed = " ".join(row(page, "removed"))
-    assert "Walk the dog" in removed  # dropped in version 2
-    assert "Call my mother" in removed  # declined, so not carried over
+    (dropped,) = row(page, "dropped")
+    assert "Walk the dog" in dropped  # dropped in version 2
+    (left,) = row(page, "not-carried")
+    assert "Call my mother" in left  # declined, so not carried over
+    assert row(page, "removed") == []
 
 
 def test_comparing_the_other_way_round(client: Client, agreement: Agreement, alice: User) -> None:
@@ -142,6 +144,7 @@ def test_comparing_the_other_way_round(client: Client, agreement: Agreement, ali
     page = compared(client, agreement, "?base=2&other=1")
     assert "Tell me when you will be <del>delayed</del> <ins>late</ins>" in page
     assert "Plan a holiday together" in " ".join(row(page, "removed"))
+    assert "Walk the dog" in " ".join(row(page, "added"))  # dropped in 2, on the table in 1
 
 
 def test_comparing_a_version_with_itself_shows_nothing_changed(
@@ -221,3 +224,87 @@ def test_hidden_answers_stay_hidden_in_a_comparison(
         assert "Declined" not in page
         assert "Countered" not in page
         assert "Agreed → Open" in page  # reopened; bob's decline is not shown yet
+
+
+def test_a_change_to_what_it_looks_like_is_not_called_a_rewording(
+    client: Client, agreement: Agreement, alice: User
+) -> None:
+    need = Need.objects.get(statement="Tell me when you will be delayed")
+    services.need_edit(need=need, actor=alice, statement="Tell me when you will be late")
+    services.need_edit(
+        need=need,
+        actor=alice,
+        statement="Tell me when you will be late",
+        looks_like="A text before <dinner>",
+    )
+    client.force_login(alice)
+    page = compared(client, agreement)
+    assert row(page, "reworded") == []
+    assert "Reworded" not in page
+    (changed,) = row(page, "looks-like")
+    assert "What it looks like changed" in changed
+    assert "Tell me when you will be late" in changed
+    assert "What it looks like, before</dt><dd dir=\"auto\">Nothing written yet" in changed
+    assert "What it looks like, now</dt><dd dir=\"auto\">A text before &lt;dinner&gt;" in changed
+
+
+def test_rewording_and_what_it_looks_like_both_show(
+    client: Client, agreement: Agreement, alice: User
+) -> None:
+    need = Need.objects.get(statement="Tell me when you will be delayed")
+    services.need_edit(
+        need=need, actor=alice, statement="Tell me when you will be delayed", looks_like="A call"
+    )
+    client.force_login(alice)
+    (changed,) = row(compared(client, agreement), "reworded")
+    assert "<del>late</del> <ins>delayed</ins>" in changed
+    assert "What it looks like, now</dt><dd dir=\"auto\">A call" in changed
+
+
+def test_a_counter_proposal_agreed_in_place_of_a_need_reads_as_one_change(
+    client: Client, alice: User, bob: User
+) -> None:
+    agreement = start(alice, bob)
+    weekend = put_down(agreement, alice, "Go away every weekend")
+    answer(weekend, bob, "counter", counter_statement="Go away one weekend a month")
+    counter = Need.objects.get(answers=weekend)
+    answer(counter, alice)
+    seal(agreement, alice, bob)
+    renegotiate(agreement, bob)
+    client.force_login(alice)
+    page = compared(client, agreement)
+    (instead,) = row(page, "instead")
+    assert "Agreed instead" in instead
+    assert "Go away one weekend a month" in instead
+    assert "Agreed in place of “<bdi>Go away every weekend</bdi>”" in instead
+    for other in ("removed", "not-carried", "added", "same"):
+        assert row(page, other) == []
+    assert "Countered" not in page
+    assert "Removed" not in page
+
+
+def test_needs_left_behind_at_a_renegotiation_show(
+    client: Client, alice: User, bob: User
+) -> None:
+    """Version 2 is sealed with one need dropped and one declined; version 3 carries neither."""
+    agreement = start(alice, bob)
+    answer(put_down(agreement, alice, "Tell me when you will be late"), bob)
+    answer(put_down(agreement, bob, "Walk the dog"), alice)
+    seal(agreement, alice, bob)
+    renegotiate(agreement, alice)
+    walk = Need.objects.get(statement="Walk the dog", carried_from__isnull=False)
+    services.need_drop(need=walk, actor=bob)
+    answer(put_down(agreement, bob, "Call my mother"), alice, "decline")
+    seal(agreement, alice, bob)
+    renegotiate(agreement, alice)
+    client.force_login(bob)
+    page = compared(client, agreement, "?base=2&other=3")
+    (left,) = row(page, "not-carried")
+    assert "Not carried over" in left
+    assert "Call my mother" in left
+    assert "Offered, not picked up" in left
+    (dropped,) = row(page, "dropped")
+    assert "Dropped" in dropped
+    assert "Walk the dog" in dropped
+    (same,) = row(page, "same")
+    assert "Tell me when you will be late" in same
