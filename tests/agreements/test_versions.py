@@ -244,8 +244,8 @@ def test_a_change_to_what_it_looks_like_is_not_called_a_rewording(
     (changed,) = row(page, "looks-like")
     assert "What it looks like changed" in changed
     assert "Tell me when you will be late" in changed
-    assert "What it looks like, before</dt><dd dir=\"auto\">Nothing written yet" in changed
-    assert "What it looks like, now</dt><dd dir=\"auto\">A text before &lt;dinner&gt;" in changed
+    assert 'What it looks like, before</dt><dd dir="auto">Nothing written yet' in changed
+    assert 'What it looks like, now</dt><dd dir="auto">A text before &lt;dinner&gt;' in changed
 
 
 def test_rewording_and_what_it_looks_like_both_show(
@@ -258,7 +258,7 @@ def test_rewording_and_what_it_looks_like_both_show(
     client.force_login(alice)
     (changed,) = row(compared(client, agreement), "reworded")
     assert "<del>late</del> <ins>delayed</ins>" in changed
-    assert "What it looks like, now</dt><dd dir=\"auto\">A call" in changed
+    assert 'What it looks like, now</dt><dd dir="auto">A call' in changed
 
 
 def test_a_counter_proposal_agreed_in_place_of_a_need_reads_as_one_change(
@@ -283,9 +283,7 @@ def test_a_counter_proposal_agreed_in_place_of_a_need_reads_as_one_change(
     assert "Removed" not in page
 
 
-def test_needs_left_behind_at_a_renegotiation_show(
-    client: Client, alice: User, bob: User
-) -> None:
+def test_needs_left_behind_at_a_renegotiation_show(client: Client, alice: User, bob: User) -> None:
     """Version 2 is sealed with one need dropped and one declined; version 3 carries neither."""
     agreement = start(alice, bob)
     answer(put_down(agreement, alice, "Tell me when you will be late"), bob)
