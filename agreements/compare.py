@@ -168,27 +168,26 @@ def compare(agreement: Agreement, base: Version, other: Version, viewer_id: int)
         answered_by = counters.get(need.pk, [])
         if need.is_live and settled_by_counter(need.state, [c.state for c in answered_by]):
             agreed = next(c for c in answered_by if agreed_instead(c.state))
-            if agreed.is_live:
+            carried = after.get(roots[need.pk])
+            if agreed.is_live and (carried is None or not carried.is_live):
                 instead[roots[agreed.pk]] = need
     settled = {need.pk for need in instead.values()}
 
     rows: list[Row] = []
     for root, old in before.items():
         new = after.get(root)
-        if old.pk in settled and (new is None or not new.is_live):
+        if old.pk in settled:
             continue  # shown with the counter-proposal agreed in its place
-        if root in instead and new is not None and new.is_live:
+        if new is not None and old.is_live and new.is_live:
             row = _both_there(old, new)
-            if row.change in (Change.SAME, Change.DECISION):
+            if root in instead and row.change in (Change.SAME, Change.DECISION):
                 row.change = Change.INSTEAD
-            row.in_place_of = instead[root]
-            rows.append(row)
-        elif new is not None and old.is_live and new.is_live:
-            rows.append(_both_there(old, new))
         elif not old.is_live and new is not None and new.is_live:
-            rows.append(Row(Change.ADDED, None, new))  # dropped in `base`, back on the table
+            row = Row(Change.ADDED, None, new)  # dropped in `base`, back on the table
         else:
-            rows.append(Row(_left_behind(old, new, forward=forward), old, new))
+            row = Row(_left_behind(old, new, forward=forward), old, new)
+        row.in_place_of = instead.get(root)
+        rows.append(row)
     rows.extend(
         Row(Change.ADDED, None, new)
         for root, new in after.items()

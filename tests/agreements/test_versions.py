@@ -281,6 +281,9 @@ def test_a_counter_proposal_agreed_in_place_of_a_need_reads_as_one_change(
         assert row(page, other) == []
     assert "Countered" not in page
     assert "Removed" not in page
+    itself = compared(client, agreement, "?base=1&other=1")
+    assert "Agreed instead" not in itself
+    assert len(row(itself, "same")) == 2
 
 
 def test_needs_left_behind_at_a_renegotiation_show(client: Client, alice: User, bob: User) -> None:
