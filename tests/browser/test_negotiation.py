@@ -208,7 +208,9 @@ def test_two_people_negotiate_sign_and_renegotiate_an_agreement(
         expect(table).to_contain_text(CALL)
         expect(table).to_contain_text(COUNTER)
         expect(table).to_contain_text(WALK)
-        expect(a.get_by_role("row", name=re.compile(re.escape(WALK)))).to_contain_text("Removed")
+        expect(a.get_by_role("row", name=re.compile(re.escape(WALK)))).to_contain_text(
+            "Not carried over"
+        )
         expect(a.get_by_role("row", name=re.compile(re.escape(CALL)))).to_contain_text("Unchanged")
     finally:
         for context in contexts:
