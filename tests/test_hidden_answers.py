@@ -589,6 +589,26 @@ def test_dropping_a_need_whose_answers_are_hidden_keeps_them_hidden(
         assert "kept private" in words, reader
 
 
+def test_comparing_versions_after_a_hidden_need_was_dropped_gives_no_answer_away(
+    reworded: Need, alice: User, carol: User
+) -> None:
+    """Dropped, its row in the comparison shows its last decision as the reader may see it:
+    Bob's decline, still hidden, is not it."""
+    services.need_drop(need=reworded, actor=carol)
+    agreement = reworded.version.agreement
+    for reader in (alice, carol):
+        client = Client()
+        client.force_login(reader)
+        page = client.get(
+            reverse("agreements:compare", args=[agreement.public_id]), {"base": 1, "other": 2}
+        )
+        body = page.content.decode()
+        assert page.status_code == 200, reader
+        assert "Dropped" in text(page), reader
+        assert REASON not in body, reader
+        assert not [state for state in ("Declined", "Offered, not picked up") if state in body]
+
+
 def test_reopen_is_offered_alike_whatever_the_hidden_answers_are(
     reworded: Need, carol: User
 ) -> None:
