@@ -1,9 +1,7 @@
 """Joining from an invitation in a real browser: one form, the browser's time zone, no token left
 in the address bar; and the inviter putting all her drafts down at once."""
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -15,7 +13,7 @@ from agreements import services
 from agreements.models import Agreement, Need, Participant
 from tests.accounts.factories import UserFactory
 from tests.agreements.helpers import draft, person, snapshot, start
-from tests.browser.conftest import LIVE_STREAM
+from tests.browser.conftest import LIVE_STREAM, SCREENSHOTS
 from tests.browser.test_screens import fits, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -27,7 +25,7 @@ SIZES = [
     pytest.param(WIDE, "dark", id="1280-dark"),
 ]
 # Pictures for a person to look at; not kept in the repository.
-SHOTS = Path(os.environ.get("ACCORD_SHOTS", "/tmp/shots/join"))
+SHOTS = SCREENSHOTS / "join"
 
 
 def shot(page: Page, name: str) -> None:

@@ -1,9 +1,7 @@
 """A passkey in a real browser: Erin joins from her invitation, adds a passkey from the welcome,
 and later signs in with it alone. Chromium's virtual authenticator stands in for her phone."""
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from allauth.mfa.models import Authenticator
@@ -13,7 +11,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, exp
 from accounts.models import User
 from agreements import services
 from tests.agreements.helpers import start
-from tests.browser.conftest import LIVE_STREAM
+from tests.browser.conftest import LIVE_STREAM, SCREENSHOTS
 from tests.browser.test_screens import fits
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -22,7 +20,7 @@ SIZES = [
     pytest.param(ViewportSize(width=360, height=780), "light", id="360-light"),
     pytest.param(ViewportSize(width=1280, height=900), "dark", id="1280-dark"),
 ]
-SHOTS = Path(os.environ.get("ACCORD_SHOTS", "/tmp/shots/passkey"))
+SHOTS = SCREENSHOTS / "passkey"
 PASSWORD = "a quiet walk by the river"  # noqa: S105
 
 
