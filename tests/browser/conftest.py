@@ -67,7 +67,13 @@ def _no_stream(route: Route) -> None:
     route.fulfill(status=204)
 
 
-def new_context(browser: Browser, viewport: ViewportSize = DESKTOP) -> BrowserContext:
+def new_context(
+    browser: Browser,
+    viewport: ViewportSize = DESKTOP,
+    *,
+    color_scheme: str = "light",
+    timezone_id: str | None = None,
+) -> BrowserContext:
     """A fresh browser profile (own cookies) for pytest-django's live_server.
 
     live_server is a threaded WSGI server: it would serve the never-ending live stream from a
@@ -75,7 +81,11 @@ def new_context(browser: Browser, viewport: ViewportSize = DESKTOP) -> BrowserCo
     answers 204 and pages work as they do without it (reload to see others' moves); the stream
     itself is tested over a real ASGI server in test_live.py, which makes its own contexts.
     """
-    context = browser.new_context(viewport=viewport)
+    context = browser.new_context(
+        viewport=viewport,
+        color_scheme=color_scheme,  # type: ignore[arg-type]  # "light" or "dark"
+        timezone_id=timezone_id,
+    )
     context.set_default_timeout(10_000)
     context.route(LIVE_STREAM, _no_stream)
     return context

@@ -10,7 +10,7 @@ from accounts.models import User
 from agreements import services
 from agreements.models import Agreement, Need, NeedState, Participant
 from tests.browser.conftest import DESKTOP, screenshot
-from tests.browser.test_screens import sign_in
+from tests.browser.test_screens import fits, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,10 +36,6 @@ def _agreement(alice: User, bob: User) -> tuple[Agreement, list[Need]]:
         )
         needs.append(services.need_put_down(need=need, actor=alice))
     return agreement, needs
-
-
-def _fits(page: Page, width: int) -> bool:
-    return bool(page.evaluate(f"document.documentElement.scrollWidth <= {width}"))
 
 
 def _in_view(page: Page, selector: str) -> None:
@@ -72,7 +68,7 @@ def test_answering_one_at_a_time(
     # The dashboard offers to start.
     page.goto(base + "/")
     expect(page.get_by_role("link", name="Answer one at a time (3)")).to_be_visible()
-    assert _fits(page, width), f"the dashboard scrolls sideways at {width}"
+    assert fits(page), f"the dashboard scrolls sideways at {width}"
     screenshot(page, f"answer-dashboard-{name}")
 
     # The agreement page: what waits on Bob comes first, with the way in.
@@ -80,7 +76,7 @@ def test_answering_one_at_a_time(
     waiting = page.locator("#group-waiting")
     expect(waiting).to_contain_text("Waiting on you")
     _in_view(page, "#group-waiting")
-    assert _fits(page, width), f"the agreement page scrolls sideways at {width}"
+    assert fits(page), f"the agreement page scrolls sideways at {width}"
     screenshot(page, f"answer-agreement-{name}")
     page.get_by_role("link", name="Answer one at a time").click()
 
@@ -98,7 +94,7 @@ def test_answering_one_at_a_time(
         for choice in ("#answer-reason", "button[value=accept]", "button[value=decline]"):
             _in_view(page, choice)
         _in_view(page, ".answer-flow__choices a")
-        assert _fits(page, width), f"the flow scrolls sideways at {width}"
+        assert fits(page), f"the flow scrolls sideways at {width}"
         screenshot(page, f"answer-flow-{position}-{name}")
         if position == 1:
             page.get_by_label("Why (optional)").fill("Gladly, a message is easy.")
@@ -114,7 +110,7 @@ def test_answering_one_at_a_time(
     done = page.get_by_role("heading", name="You have answered everything waiting on you")
     expect(done).to_be_visible()
     expect(page.get_by_text("You answered 3 needs just now.")).to_be_visible()
-    assert _fits(page, width)
+    assert fits(page)
     screenshot(page, f"answer-flow-done-{name}")
 
     states = [Need.objects.get(pk=need.pk).state for need in needs]
@@ -124,5 +120,5 @@ def test_answering_one_at_a_time(
     page.get_by_role("link", name="Back to the agreement").click()
     expect(page.locator("#group-waiting")).to_have_count(0)
     expect(page).to_have_url(re.compile(rf"/a/{agreement.public_id}/$"))
-    assert _fits(page, width)
+    assert fits(page)
     screenshot(page, f"answer-agreement-after-{name}")

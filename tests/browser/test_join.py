@@ -6,14 +6,14 @@ import re
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
-from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
+from playwright.sync_api import Browser, ViewportSize, expect
 
 from accounts.models import User
 from agreements import services
 from agreements.models import Agreement, Need, Participant
 from tests.accounts.factories import UserFactory
 from tests.agreements.helpers import draft, person, snapshot, start
-from tests.browser.conftest import LIVE_STREAM, SCREENSHOTS
+from tests.browser.conftest import new_context, screenshot
 from tests.browser.test_screens import fits, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -24,25 +24,6 @@ SIZES = [
     pytest.param(NARROW, "light", id="360-light"),
     pytest.param(WIDE, "dark", id="1280-dark"),
 ]
-# Pictures for a person to look at; not kept in the repository.
-SHOTS = SCREENSHOTS / "join"
-
-
-def shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
-
-
-def _context(browser: Browser, viewport: ViewportSize, scheme: str) -> BrowserContext:
-    """A fresh profile in Berlin, light or dark; live updates answered 204 (conftest)."""
-    context = browser.new_context(
-        viewport=viewport,
-        timezone_id="Europe/Berlin",
-        color_scheme=scheme,  # type: ignore[arg-type]
-    )
-    context.set_default_timeout(10_000)
-    context.route(LIVE_STREAM, lambda route: route.fulfill(status=204))
-    return context
 
 
 @pytest.mark.parametrize(("viewport", "scheme"), SIZES)
@@ -59,7 +40,7 @@ def test_erin_joins_in_one_step_in_her_own_time_zone(
     )
     link = re.search(r"https?://[^/\s]+(/invitations/\S+/)", str(mail.outbox[-1].body))
     assert link
-    context = _context(browser, viewport, scheme)
+    context = new_context(browser, viewport, color_scheme=scheme, timezone_id="Europe/Berlin")
     page = context.new_page()
     size = f"{viewport['width']}-{scheme}"
 
@@ -70,7 +51,7 @@ def test_erin_joins_in_one_step_in_her_own_time_zone(
     expect(page.get_by_label("Time zone")).to_have_value("Europe/Berlin")
     expect(page.get_by_text("No rush. I would like us to try this together.")).to_be_visible()
     assert fits(page)
-    shot(page, f"invitation-{size}")
+    screenshot(page, f"join-invitation-{size}")
     page.get_by_label("Your name").fill("Erin")
     page.get_by_label("Choose a password").fill("a quiet walk by the river")
     page.get_by_role("button", name="Join the agreement").click()
@@ -81,7 +62,7 @@ def test_erin_joins_in_one_step_in_her_own_time_zone(
     assert erin.time_zone == "Europe/Berlin"
     assert [m.to for m in mail.outbox] == [["erin@example.org"], ["erin@example.org"]]
     assert fits(page)
-    shot(page, f"joined-{size}")
+    screenshot(page, f"join-joined-{size}")
     context.close()
 
 
@@ -101,29 +82,29 @@ def test_alice_puts_all_her_drafts_down_once_bob_joined(
     invitation = services.invitation_create(agreement=agreement, inviter=alice, email=bob.email)
     size = f"{viewport['width']}-{scheme}"
 
-    context = _context(browser, viewport, scheme)
+    context = new_context(browser, viewport, color_scheme=scheme, timezone_id="Europe/Berlin")
     sign_in(context, bob, base)
     page = context.new_page()
     page.goto(base + "/")
-    shot(page, f"dashboard-invitation-{size}")
+    screenshot(page, f"join-dashboard-invitation-{size}")
     page.get_by_role("button", name=re.compile(r"^Join\b")).click()
     expect(page.get_by_text("Welcome to “Our home”.")).to_be_visible()
     context.close()
 
-    context = _context(browser, viewport, scheme)
+    context = new_context(browser, viewport, color_scheme=scheme, timezone_id="Europe/Berlin")
     sign_in(context, alice, base)
     page = context.new_page()
     page.goto(base + f"/a/{agreement.public_id}/")
     button = page.get_by_role("button", name="Put down all 3")
     expect(button).to_be_visible()
     assert fits(page)
-    shot(page, f"drafts-{size}")
+    screenshot(page, f"join-drafts-{size}")
     button.click()
     expect(page.get_by_role("button", name="Put down all 3")).to_have_count(0)
     expect(page.get_by_role("heading", name="Dishes on Sundays")).to_be_visible()
     assert not Need.objects.filter(status=Need.Status.DRAFT).exists()
     assert invitation.agreement.events.filter(kind="put_down").count() == 3
-    shot(page, f"drafts-down-{size}")
+    screenshot(page, f"join-drafts-down-{size}")
     context.close()
 
 
@@ -134,7 +115,7 @@ def test_alice_invites_with_a_message_and_her_drafts_to_follow(
     base = str(live_server.url)  # type: ignore[attr-defined]
     agreement = start(alice)
     draft(agreement, alice, "A quiet hour after work")
-    context = _context(browser, viewport, scheme)
+    context = new_context(browser, viewport, color_scheme=scheme, timezone_id="Europe/Berlin")
     sign_in(context, alice, base)
     page = context.new_page()
     page.goto(base + f"/a/{agreement.public_id}/invite/")
@@ -142,7 +123,7 @@ def test_alice_invites_with_a_message_and_her_drafts_to_follow(
     page.get_by_label("A personal message (optional)").fill("No rush. Shall we try?")
     page.get_by_label("Put my drafts down as soon as they join").check()
     assert fits(page)
-    shot(page, f"invite-{viewport['width']}-{scheme}")
+    screenshot(page, f"join-invite-{viewport['width']}-{scheme}")
     page.get_by_role("button", name="Invite", exact=True).click()
     expect(page.get_by_text("Invitation sent to erin@example.org.")).to_be_visible()
     assert "No rush. Shall we try?" in str(mail.outbox[-1].body)
@@ -166,7 +147,7 @@ def test_a_forwarded_invitation_opened_by_another_account_changes_nothing(
     agreement, path = _invitation_link(alice)
     dana = person("Dana")
     before = snapshot()
-    context = _context(browser, viewport, scheme)
+    context = new_context(browser, viewport, color_scheme=scheme, timezone_id="Europe/Berlin")
     sign_in(context, dana, base)
     page = context.new_page()
 
@@ -179,7 +160,7 @@ def test_a_forwarded_invitation_opened_by_another_account_changes_nothing(
     expect(page.get_by_role("button", name="Join the agreement")).to_have_count(0)
     assert "erin@example.org" not in page.content()
     assert fits(page)
-    shot(page, f"forwarded-{viewport['width']}-{scheme}")
+    screenshot(page, f"join-forwarded-{viewport['width']}-{scheme}")
     assert snapshot() == before
     assert not Participant.objects.filter(agreement=agreement, user=dana).exists()
     context.close()
@@ -195,7 +176,7 @@ def test_an_unverified_account_someone_else_made_is_not_taken_over(
     password = squatter.password
     _agreement, path = _invitation_link(alice)
     before = snapshot()
-    context = _context(browser, viewport, scheme)
+    context = new_context(browser, viewport, color_scheme=scheme, timezone_id="Europe/Berlin")
     page = context.new_page()
 
     page.goto(base + path)
@@ -204,7 +185,7 @@ def test_an_unverified_account_someone_else_made_is_not_taken_over(
     expect(page.get_by_role("link", name="Reset the password")).to_be_visible()
     expect(page.get_by_label("Choose a password")).to_have_count(0)
     assert fits(page)
-    shot(page, f"has-account-{viewport['width']}-{scheme}")
+    screenshot(page, f"join-has-account-{viewport['width']}-{scheme}")
     squatter.refresh_from_db()
     assert squatter.password == password and squatter.display_name == "Not Erin"
     assert not EmailAddress.objects.get(user=squatter).verified

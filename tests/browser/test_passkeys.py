@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, exp
 from accounts.models import User
 from agreements import services
 from tests.agreements.helpers import start
-from tests.browser.conftest import LIVE_STREAM, SCREENSHOTS
+from tests.browser.conftest import new_context, screenshot
 from tests.browser.test_screens import fits
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,13 +20,7 @@ SIZES = [
     pytest.param(ViewportSize(width=360, height=780), "light", id="360-light"),
     pytest.param(ViewportSize(width=1280, height=900), "dark", id="1280-dark"),
 ]
-SHOTS = SCREENSHOTS / "passkey"
 PASSWORD = "a quiet walk by the river"  # noqa: S105
-
-
-def shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
 
 
 def with_a_passkey_device(context: BrowserContext, page: Page) -> None:
@@ -59,9 +53,7 @@ def test_erin_adds_a_passkey_after_joining_and_signs_in_with_it(
     link = re.search(r"https?://[^/\s]+(/invitations/\S+/)", str(mail.outbox[-1].body))
     assert link
     size = f"{viewport['width']}-{scheme}"
-    context = browser.new_context(viewport=viewport, color_scheme=scheme)  # type: ignore[arg-type]
-    context.set_default_timeout(10_000)
-    context.route(LIVE_STREAM, lambda route: route.fulfill(status=204))
+    context = new_context(browser, viewport, color_scheme=scheme)
     page = context.new_page()
     with_a_passkey_device(context, page)
     refused: list[str] = []
@@ -75,18 +67,18 @@ def test_erin_adds_a_passkey_after_joining_and_signs_in_with_it(
     offer = page.get_by_role("link", name="Add a passkey, so you can sign in without a password")
     expect(offer).to_be_visible()
     assert fits(page)
-    shot(page, f"welcome-{size}")
+    screenshot(page, f"passkey-welcome-{size}")
 
     offer.click()
     expect(page.get_by_role("heading", name="Your password, once more")).to_be_visible()
     assert fits(page)
-    shot(page, f"password-once-more-{size}")
+    screenshot(page, f"passkey-password-once-more-{size}")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_role("heading", name="Add a passkey")).to_be_visible()
     expect(page.get_by_label("Sign in with this passkey alone, without a password")).to_be_checked()
     assert fits(page)
-    shot(page, f"add-{size}")
+    screenshot(page, f"passkey-add-{size}")
     page.get_by_label("A name for this passkey").fill("Erin's phone")
     page.get_by_role("button", name="Add a passkey").click()
     expect(page.get_by_text("Your passkey is added.")).to_be_visible()
@@ -95,18 +87,18 @@ def test_erin_adds_a_passkey_after_joining_and_signs_in_with_it(
     key = Authenticator.objects.get(user=erin, type=Authenticator.Type.WEBAUTHN)
     assert key.wrap().name == "Erin's phone"
     assert key.wrap().is_passwordless
-    shot(page, f"added-{size}")
+    screenshot(page, f"passkey-added-{size}")
     page.goto(base + "/accounts/2fa/")
     expect(page.get_by_text("You have 1 passkey.")).to_be_visible()
     assert fits(page)
-    shot(page, f"settings-{size}")
+    screenshot(page, f"passkey-settings-{size}")
 
     page.get_by_role("button", name="Log out").click()
     page.goto(base + "/accounts/login/")
     button = page.get_by_role("button", name="Sign in with a passkey")
     expect(button).to_be_visible()
     assert fits(page)
-    shot(page, f"login-{size}")
+    screenshot(page, f"passkey-login-{size}")
     button.click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
     assert page.url == base + "/"
