@@ -219,7 +219,7 @@ class PrivateNoteForm(forms.Form):
 
 class RenegotiateForm(forms.Form):
     reason = LongTextField(
-        label=_("Why reopen it?"),
+        label=_("Why renegotiate?"),
         max_length=REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Everyone sees this with the new version. Up to 500 characters."),
@@ -238,7 +238,7 @@ class RespondByForm(forms.Form):
         label=_("Ask for answers by"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=_("Answers are asked for by the end of that day. It decides nothing for anyone."),
+        help_text=_("Answers are asked for by the end of that day. Nothing happens by itself when it passes."),
     )
     clear = forms.BooleanField(required=False)
 

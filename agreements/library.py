@@ -194,9 +194,9 @@ SUGGESTIONS: tuple[Suggestion, ...] = (
         ALL,
     ),
     Suggestion(
-        "no-put-downs",
+        "kind-words",
         Category.RESPECT,
-        _("Do not put me down in front of others."),
+        _("Speak kindly of me in front of others."),
         _("Criticism happens in private, never in front of friends, family or colleagues."),
         ALL,
     ),

@@ -220,9 +220,9 @@ class Version(models.Model):
     """Round N of an agreement. Exactly one is negotiating; sealed and superseded never change."""
 
     class State(models.TextChoices):
-        NEGOTIATING = "negotiating", _("In negotiation")
+        NEGOTIATING = "negotiating", _("Negotiating")
         SEALED = "sealed", _("Signed by everyone")
-        SUPERSEDED = "superseded", _("Superseded")
+        SUPERSEDED = "superseded", _("Renegotiated")
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
@@ -254,6 +254,13 @@ class Version(models.Model):
     def is_open(self) -> bool:
         return self.state == self.State.NEGOTIATING
 
+    @property
+    def state_label(self) -> str:
+        """Its state in people's words: a later version still being negotiated is renegotiating."""
+        if self.is_open and self.number > 1:
+            return str(_("Renegotiating"))
+        return str(self.get_state_display())
+
 
 class Signature(models.Model):
     version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="signatures")
@@ -273,7 +280,7 @@ class NeedState(models.TextChoices):
     OPEN = "open", _("Open")
     AGREED = "agreed", _("Agreed")
     DECLINED = "declined", _("Declined")
-    COUNTERED = "countered", _("Countered")
+    COUNTERED = "countered", _("Counter-proposed")
 
 
 class Need(models.Model):
@@ -359,7 +366,7 @@ class Response(models.Model):
     """An answer to a need. Appended, never edited: the latest one per party counts."""
 
     class Answer(models.TextChoices):
-        ACCEPT = "accept", _("Picked it up")
+        ACCEPT = "accept", _("Picked up")
         DECLINE = "decline", _("Declined")
         COUNTER = "counter", _("Counter-proposed")
 
@@ -420,7 +427,7 @@ class Event(models.Model):
         CREATED = "created", _("started the agreement")
         INVITED = "invited", _("invited someone")
         INVITATION_RESENT = "invitation_resent", _("resent an invitation")
-        INVITATION_REVOKED = "invitation_revoked", _("revoked an invitation")
+        INVITATION_REVOKED = "invitation_revoked", _("withdrew an invitation")
         JOINED = "joined", _("joined")
         LEFT = "left", _("left")
         PUT_DOWN = "put_down", _("put down a need")
@@ -433,8 +440,8 @@ class Event(models.Model):
         REOPENED = "reopened", _("reopened a need")
         DROPPED = "dropped", _("dropped a need")
         SIGNED = "signed", _("signed")
-        SEALED = "sealed", _("Everyone signed; the version is sealed")
-        RENEGOTIATED = "renegotiated", _("reopened the agreement")
+        SEALED = "sealed", _("Everyone signed this version")
+        RENEGOTIATED = "renegotiated", _("started renegotiating")
         RESPOND_BY = "respond_by", _("set a respond-by date")
         FACILITATOR_CONSENTED = "facilitator_consented", _("agreed to a facilitator")
         FACILITATOR_DECLINED = "facilitator_declined", _("did not agree to a facilitator, for now")

@@ -75,7 +75,7 @@ def item_for(reminder: Reminder, *, quote: bool) -> Item:
     if reason == Reason.SIGNATURE:
         version = Version.objects.get(pk=reminder.subject)
         return Item(
-            _("Version %(number)s of “%(title)s” is settled and waits for your signature.")
+            _("Version %(number)s of “%(title)s” is ready for you to sign.")
             % {"number": version.number, "title": title},
             _detail(reminder),
         )

@@ -17,7 +17,7 @@ from agreements.models import Agreement
 
 class Reason(models.TextChoices):
     NEED_WAITING = "need_waiting", _("A need is waiting for your answer")
-    INVITATION = "invitation", _("An invitation you have not accepted yet")
+    INVITATION = "invitation", _("An invitation you have not answered yet")
     INVITEE_WAITING = "invitee_waiting", _("Someone you invited has not joined yet")
     SIGNATURE = "signature", _("A version is waiting for your signature")
     RESPOND_BY = "respond_by", _("A respond-by date is coming up")

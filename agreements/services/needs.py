@@ -316,7 +316,7 @@ def need_respond(
         raise NegotiationError(_("This need is not on the table yet."))
     _party(version.agreement, party)
     if answer not in Response.Answer.values:
-        raise NegotiationError(_("Choose Accept, Decline or Counter-propose."))
+        raise NegotiationError(_("Choose “Pick it up”, “Decline” or “Counter-propose”."))
     reason = _check_text(reason, label=_("The reason"), limit=500, required=False)
     counter, statement, looks_like = None, "", ""
     if answer == Response.Answer.COUNTER:

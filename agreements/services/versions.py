@@ -145,7 +145,7 @@ def version_renegotiate(
     """Open version N+1. Agreed needs carry forward as agreed; the sealed one stays as it was."""
     now = _now(now)
     _party(agreement, party)
-    reason = _check_text(reason, label=_("Why you are reopening it"), limit=500)
+    reason = _check_text(reason, label=_("Why you are renegotiating"), limit=500)
     current = (
         Version.objects.select_for_update().filter(agreement=agreement).order_by("-number").first()
     )
