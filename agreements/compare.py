@@ -125,7 +125,7 @@ def _left_behind(old: Need, new: Need | None, *, forward: bool) -> Change:
     if _dropped(old) or (new is not None and _dropped(new)):
         return Change.DROPPED
     if forward and old.state in (NeedState.DECLINED, NeedState.COUNTERED):
-        # At a renegotiation only agreed needs carry over; the others were offered, not picked up.
+        # At a renegotiation only agreed needs carry over; the others were not agreed.
         return Change.NOT_CARRIED
     return Change.REMOVED
 

@@ -238,7 +238,7 @@ class RespondByForm(forms.Form):
         label=_("Ask for answers by"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=_("Answers are asked for by the end of that day. Nothing happens by itself when it passes."),
+        help_text=_("By the end of that day. Nothing happens by itself when it passes."),
     )
     clear = forms.BooleanField(required=False)
 

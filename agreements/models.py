@@ -233,7 +233,7 @@ class Version(models.Model):
     )
     opened_at = models.DateTimeField(default=timezone.now)
     sealed_at = models.DateTimeField(null=True, blank=True)
-    # Set by a party to ask for answers by then; it decides nothing for anyone.
+    # Set by a party to ask for answers by then; nothing happens by itself when it passes.
     respond_by = models.DateTimeField(_("respond by"), null=True, blank=True)
 
     class Meta:

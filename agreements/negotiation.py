@@ -91,7 +91,7 @@ class NeedView:
 @dataclass
 class Standing:
     """Where one party stands on the needs put down for them: picked up (or agreed through a
-    counter-proposal), in conversation (answered with a counter-proposal), not picked up, or
+    counter-proposal), counter-proposed (answered with a counter-proposal), declined, or
     still open (`rules.stands_as`)."""
 
     party: User

@@ -63,7 +63,7 @@ def stands_as(answer: str | None, counter_state: str | None, *, negotiating: boo
     """How one party's answer to a need counts for where they stand. Picked up is agreed and
     declined is declined; a counter-proposal is a conversation (`COUNTERED`), and counts as
     agreed once that counter-proposal was agreed (`counter_state`). When the version is no
-    longer negotiated, a conversation that ended without agreement is offered, not picked up
+    longer negotiated, a conversation that ended without agreement counts as declined
     (`DECLINED`). No answer (or one still hidden from the reader: pass None) is open."""
     if answer == Response.Answer.ACCEPT:
         return NeedState.AGREED

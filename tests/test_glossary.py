@@ -192,7 +192,10 @@ def test_every_button_word_is_in_use() -> None:
         ('<button name="answer" value="accept">{% translate "Pick it up" %}</button>', []),
         ("{% if name == 'countered' %}<p class=\"need--countered\">x</p>{% endif %}", []),
         ('<a href="/check-ins/">{% translate "Check-ins" %}</a>', []),
-        ("\n\n<p>{% blocktranslate %}Ben\npicked it up{% endblocktranslate %}</p>", ["picked it up"]),
+        (
+            "\n\n<p>{% blocktranslate %}Ben\npicked it up{% endblocktranslate %}</p>",
+            ["picked it up"],
+        ),
         ('<nav aria-label="Sign in">{{ x|default:_("Accepted") }}</nav>', ["Sign in", "Accepted"]),
         ("{# Accept #}{% comment %}accept{% endcomment %}<!-- accepted -->", []),
         ("<p>Remember me</p><p>Remember Me</p>", ["Remember Me"]),
@@ -204,7 +207,9 @@ def test_the_check_reads_what_people_read(template: str, expected: list[str]) ->
 
 
 def test_a_slip_names_the_file_the_line_and_the_word_to_use() -> None:
-    lines = list(enumerate(visible_text('\n<button>{% translate "Accept" %}</button>').splitlines(), 1))
+    lines = list(
+        enumerate(visible_text('\n<button>{% translate "Accept" %}</button>').splitlines(), 1)
+    )
     (slip,) = slips("templates/x.html", lines, ENTRIES)
     assert str(slip) == (
         "templates/x.html:2: “Accept” is not our word for pick up: "

@@ -418,7 +418,7 @@ def need_drop(*, need: Need, actor: User, now: datetime.datetime | None = None) 
 @transaction.atomic
 def need_offer_again(*, need: Need, actor: User, now: datetime.datetime | None = None) -> Need:
     """Turn a need declined in an earlier version into a new draft in the open one.
-    (A decline carries no penalty: the old one stays in the record as offered, not picked up.)"""
+    (A decline carries no penalty: the old one stays in the record as declined.)"""
     now = _now(now)
     old = Need.objects.select_related("version").get(pk=need.pk)
     if (

@@ -78,7 +78,7 @@ def version_set_respond_by(
     now: datetime.datetime | None = None,
 ) -> Version:
     """Ask for answers by a date (or stop asking). Reminders go out before it; after it the page
-    shows who has not answered. It decides nothing for anyone."""
+    shows who has not answered. Nothing happens by itself when it passes."""
     now = _now(now)
     version = _lock_open_version(version.pk)
     _party(version.agreement, party)

@@ -131,7 +131,9 @@ def answer_next(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespon
         # Answered from a page opened before the words changed: show the new words first.
         error = _("This need was reworded since you opened it. Here are its words now.")
     elif not form.is_valid() or form.cleaned_data["answer"] not in CHOICES:
-        error = _("Choose “Pick it up” or “Decline”. To propose something else, choose “Counter-propose”.")
+        error = _(
+            "Choose “Pick it up” or “Decline”. To propose something else, choose “Counter-propose”."
+        )
         if form.errors.get("reason"):
             error = " ".join(str(e) for e in form.errors["reason"])
     else:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
 
 Captured = Callable[..., AbstractContextManager[list[Callable[[], Any]]]]
-OFFER = "Add a passkey, so you can sign in without a password"
+OFFER = "Add a passkey, so you can log in without a password"
 SCRIPT = re.compile(r"<script\b([^>]*)>", re.IGNORECASE)
 
 
@@ -79,7 +79,7 @@ def test_the_add_passkey_page_works_under_the_policy(client: Client, alice: User
     assert page.status_code == 200
     words = text(page)
     assert "Add a passkey" in words
-    assert "Sign in with this passkey alone, without a password" in words
+    assert "Log in with this passkey alone, without a password" in words
     assert 'id="mfa_webauthn_add"' in html(page)
     passwordless = re.search(r'<input[^>]*name="passwordless"[^>]*>', html(page))
     assert passwordless and " checked" in passwordless.group(0)  # ticked unless they untick it

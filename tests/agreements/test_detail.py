@@ -150,7 +150,7 @@ def test_htmx_after_a_new_version_opened_asks_for_the_whole_page(
 def test_htmx_after_the_version_was_sealed_asks_for_the_whole_page(
     client: Client, agreement: Agreement, alice: User, bob: User
 ) -> None:
-    """The header says "In negotiation": once sealed, more than the region changed."""
+    """The header says "Negotiating": once sealed, more than the region changed."""
     need = put_down(agreement, alice)
     answer(need, bob)
     seal(agreement, alice, bob)
@@ -355,7 +355,7 @@ def test_the_current_version_says_why_it_was_reopened(
     response = client.get(detail_url(renegotiated))
     words = text(response)
     assert "Version 2" in words
-    assert "Bob reopened the agreement: “We moved house”" in words
+    assert "Bob started renegotiating: “We moved house”" in words
     assert 'need__statement" dir="auto">Tell me when you will be late<' in html(response)
     # Declined needs did not come along (the history still tells of them).
     assert 'need__statement">Cook on Sundays<' not in html(response)
@@ -522,6 +522,6 @@ def test_an_earlier_version_shows_only_its_own_history(
     old = text(client.get(reverse("agreements:version", args=[agreement.public_id, 1])))
     assert "put down a need: “Tell me when you will be late”" in old
     assert "Cook on Sundays" not in old
-    assert "reopened the agreement" not in old
+    assert "started renegotiating" not in old
     current = text(client.get(detail_url(agreement)))
     assert "Cook on Sundays" in current

@@ -140,7 +140,7 @@ def test_a_waiting_facilitator_sees_no_version_or_state_on_the_dashboard(
     page = text(client.get(reverse("home")))
     assert "Our home" in page
     assert "version 1" not in page
-    assert "In negotiation" not in page
+    assert "Negotiating" not in page
     assert "Waiting for everyone to agree" in page
     services.facilitator_consent(facilitator=reading, party=bob)
     page = text(client.get(reverse("home")))

@@ -43,7 +43,7 @@ def test_it_shows_the_card_as_it_is_now(client: Client, alice: User, bob: User) 
     assert html(response).lstrip().startswith(f'<article id="need-{need.pk}"')
     assert "Tell me when you will be late" in text(response)
     assert "Agreed" in text(response)
-    assert "Picked it up" in text(response)
+    assert "Picked up" in text(response)
 
 
 def test_a_stranger_gets_404(client: Client, alice: User, bob: User, carol: User) -> None:

@@ -73,7 +73,7 @@ def test_the_form(client: Client, path: str, alice: User) -> None:
     client.force_login(alice)
     response = client.get(path)
     assert_full_page(response)
-    assert "Why reopen it?" in text(response)
+    assert "Why renegotiate?" in text(response)
 
 
 def test_renegotiating_opens_the_next_version(
@@ -94,7 +94,7 @@ def test_renegotiating_opens_the_next_version(
     carried = Need.objects.get(version=version)
     assert (carried.statement, carried.state) == ("Tell me when you will be late", NeedState.AGREED)
     words = text(client.get(response["Location"]))
-    assert "Bob reopened the agreement: “We moved house”" in words
+    assert "Bob started renegotiating: “We moved house”" in words
 
 
 @pytest.mark.parametrize(

@@ -607,7 +607,9 @@ def test_answering_a_need_not_addressed_to_you_is_refused(
 
 def test_an_unknown_answer_is_refused(version: Version, alice: User, bob: User) -> None:
     need = put_down(version, alice)
-    with pytest.raises(NegotiationError, match="Choose Accept, Decline or Counter-propose."):
+    with pytest.raises(
+        NegotiationError, match="Choose “Pick it up”, “Decline” or “Counter-propose”."
+    ):
         answer(need, bob, "maybe")
     assert not need.responses.exists()
 
@@ -902,7 +904,7 @@ def test_renegotiating_needs_a_sealed_current_version(
 
 
 def test_renegotiating_needs_a_reason(sealed: Sealed) -> None:
-    with pytest.raises(NegotiationError, match="Why you are reopening it cannot be empty."):
+    with pytest.raises(NegotiationError, match="Why you are renegotiating cannot be empty."):
         services.version_renegotiate(agreement=sealed.agreement, party=sealed.bob, reason=" ")
     sealed.version.refresh_from_db()
     assert sealed.version.state == "sealed"

@@ -205,7 +205,7 @@ def test_the_sign_page_shows_the_version_as_a_document(
     words = text(response)
     assert "Before you sign" in words
     assert "What we agreed Tell me when you will be late Bob promised this to Alice." in words
-    assert "Offered and not picked up A quiet hour on Sundays Put down by Alice." in words
+    assert "Not agreed A quiet hour on Sundays Put down by Alice." in words
     page = html(response)
     assert f'<form method="post" action="{path}"' in page
     assert not Signature.objects.exists()
@@ -281,7 +281,7 @@ def test_the_sign_page_gives_no_hidden_answer_away(
             response = client.get(path, headers=headers)
             words = text(response)
             assert "The version can be signed once every need is answered." in words
-            assert "Not every time" not in words and "not picked up" not in words
+            assert "Not every time" not in words and "Not agreed" not in words
 
 
 def test_the_sign_page_of_its_own_posts_plainly(

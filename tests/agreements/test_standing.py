@@ -68,7 +68,9 @@ def test_a_counter_proposal_is_in_conversation_not_red(
     client.force_login(alice)
     page = html(client.get(detail_url(agreement)))
     words = standing_of(page)
-    assert "Of the 3 needs put down for Bob: 1 picked up, 1 in conversation, 1 still open." in words
+    assert (
+        "Of the 3 needs put down for Bob: 1 picked up, 1 counter-proposed, 1 still open." in words
+    )
     # Bob's counter-proposal is put down for Alice, and still open.
     assert "Of the 1 need put down for you: 1 still open." in words
     assert bar_of(page, "Bob") == {
@@ -77,11 +79,13 @@ def test_a_counter_proposal_is_in_conversation_not_red(
         "declined": "0",
         "open": "33",
     }
-    assert "not picked up" in words  # the one-line legend names every colour
-    assert "in conversation: answered with a counter-proposal" in words
+    assert "declined" in words  # the one-line legend names every colour
+    assert "counter-proposed, still talking" in words
     client.force_login(bob)
     words = standing_of(html(client.get(detail_url(agreement))))
-    assert "Of the 3 needs put down for you: 1 picked up, 1 in conversation, 1 still open." in words
+    assert (
+        "Of the 3 needs put down for you: 1 picked up, 1 counter-proposed, 1 still open." in words
+    )
 
 
 def test_a_need_answered_by_a_counter_proposal_then_agreed_counts_as_agreed(
@@ -109,7 +113,7 @@ def test_the_sealed_version_reads_as_the_agreement_made(
     page = html(client.get(detail_url(agreement)))
     words = standing_of(page)
     # For good, the counter-proposal agreed is agreed: nothing of it is "not".
-    assert "Of the 3 needs put down for you: 2 picked up, 1 not picked up." in words
+    assert "Of the 3 needs put down for you: 2 picked up, 1 declined." in words
     assert "Of the 1 need put down for Alice: 1 picked up." in words
     assert bar_of(page, "Alice") == {
         "agreed": "100",
@@ -118,7 +122,7 @@ def test_the_sealed_version_reads_as_the_agreement_made(
         "open": "0",
     }
     document = document_of(page)
-    agreed, _, offered = document.partition("Offered and not picked up")
+    agreed, _, offered = document.partition("Not agreed")
     assert "What we agreed" in agreed
     assert "Tell me when you will be late Bob promised this to Alice." in agreed
     assert (
@@ -141,12 +145,12 @@ def test_a_conversation_that_ended_without_agreement_was_not_picked_up(
     answer(Need.objects.get(answers=need), alice, "decline")
     client.force_login(alice)
     words = standing_of(html(client.get(detail_url(agreement))))
-    assert "Of the 1 need put down for Bob: 1 in conversation." in words
+    assert "Of the 1 need put down for Bob: 1 counter-proposed." in words
     seal(agreement, alice, bob)
     page = html(client.get(detail_url(agreement)))
-    assert "Of the 1 need put down for Bob: 1 not picked up." in standing_of(page)
+    assert "Of the 1 need put down for Bob: 1 declined." in standing_of(page)
     assert "Nothing was agreed in this version." in document_of(page)
-    offered = document_of(page).partition("Offered and not picked up")[2]
+    offered = document_of(page).partition("Not agreed")[2]
     assert "Call my mother every week" in offered and "Call her once a month" in offered
 
 
@@ -172,7 +176,7 @@ def test_a_standing_bar_never_gives_a_hidden_answer_away(
         }
     client.force_login(bob)
     words = standing_of(html(client.get(detail_url(agreement))))
-    assert "Of the 1 need put down for you: 1 not picked up." in words
+    assert "Of the 1 need put down for you: 1 declined." in words
 
 
 def test_a_hidden_counter_proposal_shows_as_open_in_the_standing(
@@ -188,7 +192,7 @@ def test_a_hidden_counter_proposal_shows_as_open_in_the_standing(
         assert "Call her once a month" not in page
     client.force_login(bob)
     words = standing_of(html(client.get(detail_url(agreement))))
-    assert "Of the 1 need put down for you: 1 in conversation." in words
+    assert "Of the 1 need put down for you: 1 counter-proposed." in words
 
 
 def test_a_withdrawn_need_lists_nobody_as_not_answering(
@@ -204,7 +208,7 @@ def test_a_withdrawn_need_lists_nobody_as_not_answering(
     assert card
     words = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.sub(r"</?bdi>", "", card.group(0))))
     assert "did not answer" not in words
-    assert "Bob : Picked it up" in words  # the answer given stays in the record
+    assert "Bob : Picked up" in words  # the answer given stays in the record
     assert "Carol :" not in words
 
 

@@ -84,7 +84,7 @@ def test_the_history_lists_every_version(client: Client, agreement: Agreement, a
     response = client.get(url("versions", agreement))
     assert_full_page(response)
     words = text(response)
-    assert words.index("Version 2 In negotiation") < words.index("Version 1 Superseded")
+    assert words.index("Version 2 Renegotiating") < words.index("Version 1 Renegotiated")
     assert "“We moved house”" in words
     page = html(response)
     assert f'href="{url("version", agreement, 1)}"' in page
@@ -222,7 +222,7 @@ def test_hidden_answers_stay_hidden_in_a_comparison(
         # agreement page, `rules.may_see`).
         assert ("Go away for a week<" in page) == (viewer == carol)
         assert "Declined" not in page
-        assert "Countered" not in page
+        assert "Counter-proposed" not in page
         assert "Agreed → Open" in page  # reopened; bob's decline is not shown yet
 
 
@@ -279,7 +279,7 @@ def test_a_counter_proposal_agreed_in_place_of_a_need_reads_as_one_change(
     assert "Agreed in place of “<bdi>Go away every weekend</bdi>”" in instead
     for other in ("removed", "not-carried", "added", "same"):
         assert row(page, other) == []
-    assert "Countered" not in page
+    assert "Counter-proposed" not in page
     assert "Removed" not in page
     itself = compared(client, agreement, "?base=1&other=1")
     assert "Agreed instead" not in itself
@@ -303,7 +303,7 @@ def test_needs_left_behind_at_a_renegotiation_show(client: Client, alice: User, 
     (left,) = row(page, "not-carried")
     assert "Not carried over" in left
     assert "Call my mother" in left
-    assert "Offered, not picked up" in left
+    assert "Not agreed" in left
     (dropped,) = row(page, "dropped")
     assert "Dropped" in dropped
     assert "Walk the dog" in dropped

@@ -180,7 +180,14 @@ def test_agreement_pages_fit_the_screen(
 
     # What makes each screen worth looking at is on it.
     page.goto(base + pages(world)["agreement-negotiating"])
-    for heading in ["Waiting on you", "Open", "Agreed", "Declined", "Countered", "Your drafts"]:
+    for heading in [
+        "Waiting on you",
+        "Open",
+        "Agreed",
+        "Declined",
+        "Counter-proposed",
+        "Your drafts",
+    ]:
         expect(page.locator(".group h2", has_text=heading).first).to_be_visible()
     expect(page.locator("#standing")).to_be_visible()
     page.goto(base + pages(world)["agreement-compare"])

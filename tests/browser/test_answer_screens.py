@@ -98,7 +98,7 @@ def test_answering_one_at_a_time(
         screenshot(page, f"answer-flow-{position}-{name}")
         if position == 1:
             page.get_by_label("Why (optional)").fill("Gladly, a message is easy.")
-            page.get_by_role("button", name="Accept", exact=True).click()
+            page.get_by_role("button", name="Pick it up", exact=True).click()
         else:
             page.get_by_role("button", name="Decline", exact=True).click()
 

@@ -62,7 +62,7 @@ def test_the_comparison_says_what_changed(
     expect(table).to_contain_text("A short message before six, even from the train.")
     expect(table).to_contain_text("Agreed in place of “Go away every weekend”")
     expect(table).to_contain_text("Not carried over")
-    expect(table).to_contain_text("Offered, not picked up")
+    expect(table).to_contain_text("Not agreed")
     expect(page.locator(".compare__row--dropped")).to_contain_text("Walk the dog in the morning")
     expect(table).not_to_contain_text("Reworded")
     expect(table).not_to_contain_text("Removed")

@@ -48,7 +48,7 @@ def test_a_counter_proposal_waits_on_the_author_and_the_other_addressee(
     counter = page.locator("article", has=page.get_by_role("heading", name=COUNTER, exact=True))
     expect(counter).to_contain_text("Put down by Cleo for Anna, Ben")
     expect(page.locator("#standing")).to_contain_text(
-        "Of the 1 need put down for you: 1 in conversation."
+        "Of the 1 need put down for you: 1 counter-proposed."
     )
     assert fits(page)
 
@@ -58,12 +58,12 @@ def test_a_counter_proposal_waits_on_the_author_and_the_other_addressee(
     waiting = page.locator(".group--waiting")
     expect(waiting.get_by_role("heading", name=COUNTER, exact=True)).to_be_visible()
     expect(page.locator("#standing")).to_contain_text(
-        "Of the 1 need put down for Cleo: 1 in conversation."
+        "Of the 1 need put down for Cleo: 1 counter-proposed."
     )
     assert fits(page)
     screenshot(page, f"family-counter-waiting-on-ben-{width}")
     mine = waiting.locator("article", has=page.get_by_role("heading", name=COUNTER, exact=True))
-    mine.get_by_role("button", name="Accept", exact=True).click()
+    mine.get_by_role("button", name="Pick it up", exact=True).click()
     expect(page.locator(f"article#need-{need.pk}")).to_be_visible()
     expect(page.locator(".group--waiting")).to_have_count(0)
 
@@ -71,7 +71,7 @@ def test_a_counter_proposal_waits_on_the_author_and_the_other_addressee(
     sign_in(context, anna, base)
     page.goto(detail)
     expect(page.locator(".group--waiting").get_by_role("heading", name=COUNTER)).to_be_visible()
-    page.locator(".group--waiting").get_by_role("button", name="Accept", exact=True).click()
+    page.locator(".group--waiting").get_by_role("button", name="Pick it up", exact=True).click()
     expect(page.locator("#standing")).to_contain_text(
         "Of the 1 need put down for Cleo: 1 picked up."
     )

@@ -66,8 +66,8 @@ def test_moves_appear_live_and_presence_shows(
 
     expect(a.locator("#nav-waiting")).to_have_text("")  # nothing waits on Alice
     card = b.locator("article", has_text="Call when you are late.")
-    card.get_by_role("button", name="Accept").click()
-    expect(a.locator("article", has_text="Call when you are late.")).to_contain_text("Picked it up")
+    card.get_by_role("button", name="Pick it up").click()
+    expect(a.locator("article", has_text="Call when you are late.")).to_contain_text("Picked up")
     # Nothing is open now: the version waits for Alice's signature, and her navigation says so
     # (the region's refresh brought the count along).
     expect(a.locator("#nav-waiting .nav-count")).to_have_text("1")
@@ -123,10 +123,10 @@ def test_an_action_on_one_web_process_reaches_a_page_on_another(
         _, b = open_as(browser, bob, second.url, path)
         expect(a.locator("#presence")).to_contain_text("Bob")
         b.locator("article", has_text="Call when you are late.").get_by_role(
-            "button", name="Accept"
+            "button", name="Pick it up"
         ).click()
         expect(a.locator("article", has_text="Call when you are late.")).to_contain_text(
-            "Picked it up"
+            "Picked up"
         )
         assert not_reloaded(a)
     finally:
@@ -153,8 +153,8 @@ def test_a_page_served_from_the_cache_works_as_a_rendered_one(
         b.wait_for_function("window.htmx !== undefined")
     b.evaluate("window.notReloaded = true")
     card = b.locator("article", has_text="Call when you are late.")
-    card.get_by_role("button", name="Accept").click()
-    expect(b.locator("article", has_text="Call when you are late.")).to_contain_text("Picked it up")
+    card.get_by_role("button", name="Pick it up").click()
+    expect(b.locator("article", has_text="Call when you are late.")).to_contain_text("Picked up")
     need = Need.objects.get(version__agreement=agreement)
     services.need_comment(need=need, author=alice, body="Only if it is more than ten minutes.")
     expect(b.get_by_text("Only if it is more than ten minutes.")).to_be_visible()

@@ -113,8 +113,8 @@ def test_two_people_negotiate_sign_and_renegotiate_an_agreement(
         d.reload()
         expect(d.get_by_role("heading", name=re.compile("^Waiting on you"))).to_be_visible()
         expect(d.locator(".group--waiting article")).to_have_count(3)
-        card(d, CALL).get_by_role("button", name="Accept", exact=True).click()
-        expect(card(d, CALL)).to_contain_text("Dana: Picked it up")
+        card(d, CALL).get_by_role("button", name="Pick it up", exact=True).click()
+        expect(card(d, CALL)).to_contain_text("Dana: Picked up")
         expect(d.locator(".group--waiting article")).to_have_count(2)
 
         walk = card(d, WALK)
@@ -136,23 +136,23 @@ def test_two_people_negotiate_sign_and_renegotiate_an_agreement(
 
         # Alice sees Dana's answers and picks up the counter-proposal.
         a.reload()
-        expect(card(a, CALL)).to_contain_text("Picked it up")
+        expect(card(a, CALL)).to_contain_text("Picked up")
         expect(card(a, WALK)).to_contain_text("Declined")
         expect(card(a, WALK)).to_contain_text("Sundays are for my mother.")
         expect(card(a, QUIET)).to_contain_text("Counter-proposed")
         expect(a.locator(".group--waiting").get_by_role("heading", name=COUNTER)).to_be_visible()
-        card(a, COUNTER).get_by_role("button", name="Accept", exact=True).click()
-        expect(card(a, COUNTER)).to_contain_text("Alice: Picked it up")
+        card(a, COUNTER).get_by_role("button", name="Pick it up", exact=True).click()
+        expect(card(a, COUNTER)).to_contain_text("Alice: Picked up")
         expect(a.locator("#standing")).to_contain_text("Where you stand")
         expect(a.locator("#standing")).to_contain_text(
-            "Of the 3 needs put down for Dana: 2 picked up, 1 not picked up."
+            "Of the 3 needs put down for Dana: 2 picked up, 1 declined."
         )
 
         # Both see the same decisions, and both sign.
         d.reload()
-        expect(card(d, CALL)).to_contain_text("Picked it up")
+        expect(card(d, CALL)).to_contain_text("Picked up")
         expect(card(d, WALK)).to_contain_text("Declined")
-        expect(card(d, COUNTER)).to_contain_text("Alice: Picked it up")
+        expect(card(d, COUNTER)).to_contain_text("Alice: Picked up")
         expect(d.get_by_text("Nothing is open.")).to_be_visible()
 
         # Sign shows what is signed, and asks once to confirm.
@@ -160,7 +160,7 @@ def test_two_people_negotiate_sign_and_renegotiate_an_agreement(
         a.get_by_role("link", name="Sign", exact=True).click()
         expect(a.locator("#signatures")).to_contain_text("Before you sign")
         expect(a.locator("#signatures")).to_contain_text("Dana promised this to Alice.")
-        expect(a.locator("#signatures")).to_contain_text("Offered and not picked up")
+        expect(a.locator("#signatures")).to_contain_text("Not agreed")
         a.locator("#signatures").get_by_role("button", name="Sign", exact=True).click()
         expect(a.locator("#signatures")).to_contain_text("Signed by Alice. Still to sign: Dana.")
         expect(a.get_by_role("link", name="Sign", exact=True)).to_have_count(0)
@@ -179,12 +179,12 @@ def test_two_people_negotiate_sign_and_renegotiate_an_agreement(
 
         # Alice reopens it: version 2 starts with what was agreed.
         a.get_by_role("link", name="Renegotiate").click()
-        a.get_by_label("Why reopen it?").fill("Sundays could work once a month.")
+        a.get_by_label("Why renegotiate?").fill("Sundays could work once a month.")
         a.get_by_role("button", name="Renegotiate").click()
         expect(a).to_have_url(base + agreement_path)
         expect(a.get_by_text("A new version is open. Agreed needs came along.")).to_be_visible()
         expect(a.locator(".page-head")).to_contain_text("Version 2")
-        expect(a.get_by_text("Alice reopened the agreement:")).to_contain_text(
+        expect(a.get_by_text("Alice started renegotiating:")).to_contain_text(
             "Sundays could work once a month."
         )
         agreed = a.locator(".group--agreed")
