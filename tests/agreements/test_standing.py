@@ -80,7 +80,7 @@ def test_a_counter_proposal_is_in_conversation_not_red(
         "open": "33",
     }
     assert "declined" in words  # the one-line legend names every colour
-    assert "counter-proposed, still talking" in words
+    assert "answered with a counter-proposal" in words
     client.force_login(bob)
     words = standing_of(html(client.get(detail_url(agreement))))
     assert (
