@@ -1,10 +1,21 @@
+from typing import Any
+
 from allauth.account.adapter import DefaultAccountAdapter
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 # The token of the invitation link someone opened: kept here, never in an address, until they
 # join (after logging in, they land back on it).
 INVITATION_SESSION_KEY = "accord_invitation"
+
+# The other ways to confirm it is you, in our words (allauth's say "sign-in" and "security key").
+REAUTHENTICATION_WORDS = {
+    "reauthenticate": _("Use your password"),
+    "reauthenticate_by_code": _("Email me a code"),
+    "mfa_reauthenticate": _("Use your authenticator app or a recovery code"),
+    "mfa_reauthenticate:webauthn": _("Use a passkey"),
+}
 
 
 class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
@@ -22,3 +33,9 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
         super().logout(request)
         if token and keep:
             request.session[INVITATION_SESSION_KEY] = token
+
+    def get_reauthentication_methods(self, user: Any) -> list[dict[str, Any]]:
+        methods: list[dict[str, Any]] = super().get_reauthentication_methods(user)
+        for method in methods:
+            method["description"] = REAUTHENTICATION_WORDS.get(method["id"], method["description"])
+        return methods
