@@ -21,7 +21,7 @@ class AddPasskeyForm(AddWebAuthnForm):  # type: ignore[misc]
         if "passwordless" in self.fields:
             passwordless = self.fields["passwordless"]
             passwordless.initial = True
-            passwordless.label = _("Sign in with this passkey alone, without a password")
+            passwordless.label = _("Log in with this passkey alone, without a password")
             passwordless.help_text = _(
                 "Your device will ask for your fingerprint, face or PIN each time."
             )

@@ -182,8 +182,8 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
-# Each subject names Accord itself (templates/account/email/), as our other emails do.
-ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+# Every email's subject starts with it: allauth's (templates/account/email/) and our reminders'.
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Accord] "
 # allauth's forms with our labels; its pages and emails are ours under templates/.
 ACCOUNT_FORMS = {
     "login": "accounts.allauth_forms.LoginForm",
