@@ -108,7 +108,7 @@ def logged_in(client: Client, user: User, *, confirmed: bool = False) -> None:
 
 
 def passkey_pk(user: User) -> int:
-    return Authenticator.objects.get(user=user, type=Authenticator.Type.WEBAUTHN).pk
+    return int(Authenticator.objects.get(user=user, type=Authenticator.Type.WEBAUTHN).pk)
 
 
 Opener = Callable[[Client], "TestResponse"]
