@@ -11,6 +11,8 @@ PASSWORD_AGAIN = _("The same password again")
 
 
 class _AccordLabels:
+    """Our labels; and no placeholders, which would only repeat allauth's labels in the box."""
+
     labels: ClassVar[dict[str, Promise]] = {}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -19,6 +21,8 @@ class _AccordLabels:
         for name, label in self.labels.items():
             if name in fields:
                 fields[name].label = label
+        for field in fields.values():
+            field.widget.attrs.pop("placeholder", None)
 
 
 class LoginForm(_AccordLabels, allauth_forms.LoginForm):  # type: ignore[misc]
@@ -60,3 +64,11 @@ class ResetPasswordKeyForm(_AccordLabels, allauth_forms.ResetPasswordKeyForm):  
 
 class ReauthenticateForm(_AccordLabels, allauth_forms.ReauthenticateForm):  # type: ignore[misc]
     labels: ClassVar[dict[str, Promise]] = {"password": _("Your password")}
+
+
+class ResetPasswordForm(_AccordLabels, allauth_forms.ResetPasswordForm):  # type: ignore[misc]
+    labels: ClassVar[dict[str, Promise]] = {"email": _("Email")}
+
+
+class AddEmailForm(_AccordLabels, allauth_forms.AddEmailForm):  # type: ignore[misc]
+    labels: ClassVar[dict[str, Promise]] = {"email": _("Email address")}

@@ -192,6 +192,8 @@ ACCOUNT_FORMS = {
     "set_password": "accounts.allauth_forms.SetPasswordForm",
     "reset_password_from_key": "accounts.allauth_forms.ResetPasswordKeyForm",
     "reauthenticate": "accounts.allauth_forms.ReauthenticateForm",
+    "reset_password": "accounts.allauth_forms.ResetPasswordForm",
+    "add_email": "accounts.allauth_forms.AddEmailForm",
 }
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
 # allauth merges these with its defaults (signup 20/m/ip, password reset 20/m/ip and 5/m/key, ...).

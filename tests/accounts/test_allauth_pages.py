@@ -213,7 +213,9 @@ def main_of(response: "TestResponse") -> str:
 
 
 def words(markup: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", markup))
+    """What a person reads or hears: the text, and the words inside controls and images."""
+    said = re.findall(r'\b(?:placeholder|aria-label|title|alt)="([^"]*)"', markup)
+    return " ".join([re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", markup)), *said])
 
 
 def unlabelled_controls(markup: str) -> list[str]:
