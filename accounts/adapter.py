@@ -19,6 +19,28 @@ REAUTHENTICATION_WORDS = {
 
 
 class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
+    # The messages a person can meet on our forms, in our words (allauth's others stay).
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "account_inactive": _("This account is closed."),
+        "cannot_remove_primary_email": _("Your main address stays. Make another one main first."),
+        "duplicate_email": _("This address is already on your account."),
+        "email_password_mismatch": _(
+            "That email and password do not match. Check them and try again."
+        ),
+        "email_taken": _("Another account already uses this address."),
+        "enter_current_password": _("Type your current password."),
+        "incorrect_code": _("That code did not work. Check it and try again."),
+        "incorrect_password": _("That is not your password. Try again."),
+        "max_email_addresses": _("You can have at most %d email addresses."),
+        "too_many_login_attempts": _(
+            "Too many tries for this email. Wait a few minutes, or reset your password."
+        ),
+        "unverified_primary_email": _("Your main address needs to be confirmed first."),
+        "same_as_current": _("That is the same as now."),
+        "rate_limited": _("That was a lot at once. Wait a moment and try again."),
+    }
+
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         if request.session.get(INVITATION_SESSION_KEY):
             return reverse("agreements:invitation-open")
