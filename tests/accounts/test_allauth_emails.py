@@ -2,10 +2,14 @@
 happened, never "Hello from <the site's address>!", and ends with Accord, not the domain."""
 
 import re
+from pathlib import Path
 
+import allauth
 import pytest
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core import mail
+from django.template.loader import get_template
 from django.test import Client
 from django.urls import reverse
 
@@ -130,3 +134,22 @@ def test_notifications_of_changes_are_ours(client: Client, alice: User, settings
         subject="Your password changed",
         says="The password of your Accord account was changed.",
     )
+
+
+@pytest.mark.django_db
+def test_the_code_to_confirm_it_is_you(client: Client, alice: User) -> None:
+    client.force_login(alice)
+    client.post(reverse("account_request_reauthentication_code"), {"recipient": alice.email})
+    (message,) = mail.outbox
+    assert_ours(message, subject="Your code", says="Here is your code for Accord.")
+
+
+def test_every_allauth_email_is_ours() -> None:
+    """Each email allauth can send, today or once a setting turns it on, has our template."""
+    stock = Path(allauth.__file__).parent / "templates"
+    emails = sorted(stock.glob("account/email/*.txt")) + sorted(stock.glob("mfa/email/*.txt"))
+    assert emails
+    for path in emails:
+        name = str(path.relative_to(stock))
+        origin = Path(get_template(name).origin.name)  # type: ignore[attr-defined]
+        assert origin == settings.BASE_DIR / "templates" / name, name
