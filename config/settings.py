@@ -182,7 +182,19 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Every email's subject starts with it: allauth's (templates/account/email/) and our reminders'.
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Accord] "
+# allauth's forms with our labels; its pages and emails are ours under templates/.
+ACCOUNT_FORMS = {
+    "login": "accounts.allauth_forms.LoginForm",
+    "signup": "accounts.allauth_forms.SignupForm",
+    "change_password": "accounts.allauth_forms.ChangePasswordForm",
+    "set_password": "accounts.allauth_forms.SetPasswordForm",
+    "reset_password_from_key": "accounts.allauth_forms.ResetPasswordKeyForm",
+    "reauthenticate": "accounts.allauth_forms.ReauthenticateForm",
+    "reset_password": "accounts.allauth_forms.ResetPasswordForm",
+    "add_email": "accounts.allauth_forms.AddEmailForm",
+}
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
 # allauth merges these with its defaults (signup 20/m/ip, password reset 20/m/ip and 5/m/key, ...).
 # Any 20 login attempts a minute from one address get a 429; 5 failures for one email within

@@ -26,7 +26,7 @@ def test_a_verified_person_logs_in(client: Client, alice: User) -> None:
 def test_a_wrong_password_is_refused_with_a_message(client: Client, alice: User) -> None:
     response = log_in(client, alice.email, "not the password")
     assert response.status_code == 200
-    assert b"not correct" in response.content
+    assert b"That email and password do not match. Check them and try again." in response.content
     assert "_auth_user_id" not in client.session
 
 
@@ -44,7 +44,10 @@ def test_failed_logins_for_one_email_lock_it_for_a_while(client: Client, alice: 
     for _ in range(5):
         log_in(client, alice.email, "wrong")
     response = log_in(client, alice.email, PASSWORD)
-    assert b"Too many failed login attempts" in response.content
+    assert (
+        b"Too many tries for this email. Wait a few minutes, or reset your password."
+        in response.content
+    )
     assert "_auth_user_id" not in client.session
 
 

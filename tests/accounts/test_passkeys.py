@@ -100,7 +100,7 @@ def test_adding_a_passkey_asks_for_the_password_once_more(client: Client, alice:
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_reauthenticate"))
     page = client.get(response["Location"])
-    assert "Your password, once more" in text(page)
+    assert "Just checking it is you" in text(page)
     assert_scripts_allowed(page)
 
 
@@ -152,7 +152,7 @@ def test_the_login_page_offers_signing_in_with_a_passkey(client: Client) -> None
     page = client.get(reverse("account_login"))
 
     assert page.status_code == 200
-    assert "Sign in with a passkey" in text(page)
+    assert "Log in with a passkey" in text(page)
     assert f'action="{reverse("mfa_login_webauthn")}"' in html(page)
     sources = assert_scripts_allowed(page)
     assert any(s.endswith("/webauthn.js") for s in sources)

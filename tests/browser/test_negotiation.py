@@ -36,7 +36,7 @@ def link_in_last_email(pattern: str) -> str:
 def log_in(page: Page, email: str, password: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.get_by_role("button", name="Log in", exact=True).click()
 
 
 def test_two_people_negotiate_sign_and_renegotiate_an_agreement(

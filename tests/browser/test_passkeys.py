@@ -70,11 +70,11 @@ def test_erin_adds_a_passkey_after_joining_and_signs_in_with_it(
     screenshot(page, f"passkey-welcome-{size}")
 
     offer.click()
-    expect(page.get_by_role("heading", name="Your password, once more")).to_be_visible()
+    expect(page.get_by_role("heading", name="Just checking it is you")).to_be_visible()
     assert fits(page)
     screenshot(page, f"passkey-password-once-more-{size}")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Confirm").click()
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", name="Add a passkey")).to_be_visible()
     expect(page.get_by_label("Log in with this passkey alone, without a password")).to_be_checked()
     assert fits(page)
@@ -95,7 +95,7 @@ def test_erin_adds_a_passkey_after_joining_and_signs_in_with_it(
 
     page.get_by_role("button", name="Log out").click()
     page.goto(base + "/accounts/login/")
-    button = page.get_by_role("button", name="Sign in with a passkey")
+    button = page.get_by_role("button", name="Log in with a passkey")
     expect(button).to_be_visible()
     assert fits(page)
     screenshot(page, f"passkey-login-{size}")

@@ -26,21 +26,21 @@ def test_sign_up_verify_log_in_and_out_in_a_real_browser(page: Page, live_server
     page.get_by_role("link", name="Sign up").first.click()
     page.get_by_label("Email").fill("dana@example.com")
     page.get_by_label("Your name").fill("Dana")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password (again)").fill(PASSWORD)
-    page.get_by_role("button", name="Sign Up").click()
-    expect(page.get_by_role("heading", name="Verify Your Email Address")).to_be_visible()
+    page.get_by_label("Choose a password").fill(PASSWORD)
+    page.get_by_label("The same password again").fill(PASSWORD)
+    page.get_by_role("button", name="Create an account").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
 
     assert User.objects.filter(email="dana@example.com", display_name="Dana").exists()
     match = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+/)", str(mail.outbox[-1].body))
     assert match
     page.goto(base + match.group(1))
-    page.get_by_role("button", name="Confirm").click()
+    page.get_by_role("button", name="Yes, confirm it").click()
 
     page.goto(base + "/accounts/login/")
     page.get_by_label("Email").fill("dana@example.com")
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.get_by_role("button", name="Log in", exact=True).click()
     expect(page.get_by_role("heading", name="Welcome, Dana")).to_be_visible()
 
     page.get_by_role("button", name="Log out").click()
