@@ -12,6 +12,7 @@ Selectors never lean on the exact words of a button or a heading: those are bein
 """
 
 import datetime
+from urllib.parse import urlparse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +21,7 @@ import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLPattern, URLResolver, get_resolver, reverse, reverse_lazy
 from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
 
@@ -140,7 +141,7 @@ def build_world() -> World:
     dana.save()
     ivy = person(f"ivy.{'verylong' * 6}")
     fran, gina = person("Fran"), person("Gina")
-    for someone in (alice, carol):
+    for someone in (alice, carol, dana):
         someone.set_password(PASSWORD)
         someone.save()
     TOTP.activate(alice, generate_totp_secret())
@@ -348,7 +349,7 @@ def _unsubscribe_link(world: World) -> str:
 ANON, ALICE, BOB, CAROL, DANA, IVY, FRAN = "anonymous", "alice", "bob", "carol", "dana", "ivy", "fran"
 PAGES: dict[str, Visit] = {
     "home": Visit(ALICE, _at("home")),
-    "profile": Visit(ALICE, _at("profile"), _send_with(display_name="")),
+    "profile": Visit(ALICE, _at("profile"), _send),  # saved as it was: a message above
     "agreements:new": Visit(ALICE, _at("agreements:new"), _send_with(title="")),
     "agreements:detail": Visit(ALICE, _a("agreements:detail")),
     "agreements:version": Visit(ALICE, _a("agreements:version", number=1)),
@@ -410,6 +411,23 @@ PAGES: dict[str, Visit] = {
 }
 
 
+# Where a URL sends people on, by design.
+REDIRECTS = {
+    "agreements:invitation-open": reverse_lazy("agreements:invitation-open"),  # via the link
+    "account_set_password": reverse_lazy("account_change_password"),  # she has a password
+}
+
+
+def _path(page: Page) -> str:
+    return urlparse(page.url).path
+
+
+def _confirm_password(page: Page) -> None:
+    page.locator("main [name=password]").fill(PASSWORD)
+    page.locator("main form [type=submit]").first.click()
+    page.wait_for_load_state()
+
+
 def _passkey(name: str, world: World) -> str:
     key = Authenticator.objects.get(user=world.dana, type=Authenticator.Type.WEBAUTHN)
     return reverse(name, kwargs={"pk": key.pk})
@@ -454,6 +472,7 @@ def test_every_page_fits_a_360_px_phone(browser: Browser, live_server: Any, worl
     def check(name: str, page: Page) -> None:
         problem = overflow(page)
         if problem:
+            screenshot(page, "phone-360-" + "".join(c if c.isalnum() else "-" for c in name))
             failures.append(f"{name} ({page.url.removeprefix(base)}): {problem}")
 
     contexts = []
@@ -487,6 +506,11 @@ def test_every_page_fits_a_360_px_phone(browser: Browser, live_server: Any, worl
             if response is None or response.status >= 400:
                 failures.append(f"{name}: {response and response.status} at {page.url}")
                 continue
+            path = visit.path(world).split("?")[0]
+            if _path(page) != path and _path(page) == reverse("account_reauthenticate"):
+                _confirm_password(page)  # what allauth asks before changing how you sign in
+            if _path(page) != REDIRECTS.get(name, path):
+                failures.append(f"{name}: landed on {_path(page)}, not {path}")
             check(name, page)
             if visit.prepare is not None:
                 visit.prepare(page, base, world)
@@ -502,7 +526,7 @@ def test_every_page_fits_a_360_px_phone(browser: Browser, live_server: Any, worl
     finally:
         for context in contexts:
             context.close()
-    assert not failures, "wider than a 360 px phone:\n" + "\n".join(failures)
+    assert not failures, "on a 360 px phone:\n" + "\n".join(failures)
 
 
 # The navigation -----------------------------------------------------------------------------
