@@ -12,18 +12,19 @@ Selectors never lean on the exact words of a button or a heading: those are bein
 """
 
 import datetime
-from urllib.parse import urlparse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
+from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.urls import URLPattern, URLResolver, get_resolver, reverse, reverse_lazy
 from django.utils import timezone
-from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
+from playwright.sync_api import Browser, Page, ViewportSize
 
 from accounts.models import User
 from agreements import services
@@ -33,7 +34,7 @@ from checkins.models import CheckIn
 from notifications.emails import unsubscribe_token
 from tests.agreements.helpers import answer, comment, current, draft, person, put_down, seal
 from tests.browser.conftest import new_context, screenshot
-from tests.browser.test_screens import fits
+from tests.browser.test_screens import fits, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -132,7 +133,7 @@ def build_world() -> World:
     alice.display_name = _long("Alice")
     alice.email = LONG_EMAIL
     alice.save()
-    alice.emailaddress_set.update(email=LONG_EMAIL)
+    EmailAddress.objects.filter(user=alice).update(email=LONG_EMAIL)
     bob, carol, dana = person("Bob"), person("Carol"), person("Dana")
     for someone in (bob, carol):
         someone.display_name = _long(someone.display_name)
@@ -156,7 +157,9 @@ def build_world() -> World:
         creator=alice, title=TITLE, kind="family", answer_independently=True
     )
     for someone in (bob, carol, dana):
-        invitation = services.invitation_create(agreement=family, inviter=alice, email=someone.email)
+        invitation = services.invitation_create(
+            agreement=family, inviter=alice, email=someone.email
+        )
         services.invitation_accept(token=services.invitation_token(invitation), user=someone)
     # Version 1: agreed by everyone, one need declined with a long reason.
     kept = put_down(family, alice, f"Sunday dinner together, {LONG_WORD}")
@@ -202,9 +205,7 @@ def build_world() -> World:
     )
     services.invitation_accept(token=services.invitation_token(invitation), user=gina)
     for someone in (bob, carol, dana):
-        services.facilitator_consent(
-            facilitator=family.participants.get(user=gina), party=someone
-        )
+        services.facilitator_consent(facilitator=family.participants.get(user=gina), party=someone)
 
     sealed = services.agreement_create(creator=alice, title=f"Alice and Bob {LONG_WORD}")
     invitation = services.invitation_create(agreement=sealed, inviter=alice, email=bob.email)
@@ -227,11 +228,16 @@ def build_world() -> World:
             for party in (alice, bob):
                 owed = checkins.commitments_to(check_in.version, party)
                 ratings = {(n.pk, k.pk): ("partly", LONG_WORD) for n, k in owed}
-                checkins.check_in_submit(
-                    check_in=check_in, party=party, ratings=ratings, now=opens
-                )
+                checkins.check_in_submit(check_in=check_in, party=party, ratings=ratings, now=opens)
     world = World(
-        alice=alice, bob=bob, dana=dana, carol=carol, ivy=ivy, fran=fran, family=family, sealed=sealed
+        alice=alice,
+        bob=bob,
+        dana=dana,
+        carol=carol,
+        ivy=ivy,
+        fran=fran,
+        family=family,
+        sealed=sealed,
     )
     world.needs = {"hidden": hidden, "countered": countered, "wordy": wordy, "kept": promised}
     world.recovery_code = codes.get_unused_codes()[0]
@@ -260,7 +266,9 @@ OVERFLOW = """() => {
     if (getComputedStyle(el).position === "absolute" && box.width <= 1) continue;
     if (clipped(el)) continue;
     const depth = (() => { let d = 0; for (let p = el; p; p = p.parentElement) d++; return d; })();
-    if (!worst || box.right > worst.right + 0.5 || (Math.abs(box.right - worst.right) <= 0.5 && depth > worst.depth)) {
+    const wider = !worst || box.right > worst.right + 0.5;
+    const deeper = worst && Math.abs(box.right - worst.right) <= 0.5 && depth > worst.depth;
+    if (wider || deeper) {
       worst = {
         right: box.right, depth,
         tag: el.tagName.toLowerCase(),
@@ -342,11 +350,15 @@ def _invitation_link(world: World) -> str:
 
 
 def _unsubscribe_link(world: World) -> str:
-    return reverse("notifications:unsubscribe", args=[unsubscribe_token(world.bob, ["need_waiting"])])
+    return reverse(
+        "notifications:unsubscribe", args=[unsubscribe_token(world.bob, ["need_waiting"])]
+    )
 
 
-# Every page, who opens it and in what state. ANON is a visitor; others sign in once.
-ANON, ALICE, BOB, CAROL, DANA, IVY, FRAN = "anonymous", "alice", "bob", "carol", "dana", "ivy", "fran"
+# Every page, who opens it and in what state: a visitor, or one of the world's people (each
+# signed in once, in a browser profile of their own).
+ANON, ALICE, BOB, CAROL, DANA, IVY, FRAN = "", "alice", "bob", "carol", "dana", "ivy", "fran"
+PEOPLE = (ALICE, BOB, CAROL, DANA, IVY, FRAN)
 PAGES: dict[str, Visit] = {
     "home": Visit(ALICE, _at("home")),
     "profile": Visit(ALICE, _at("profile"), _send),  # saved as it was: a message above
@@ -396,7 +408,9 @@ PAGES: dict[str, Visit] = {
     "account_reset_password_from_key": Visit(
         ANON, _at("account_reset_password_from_key", uidb36="zz", key=LONG_WORD)
     ),
-    "account_reset_password_from_key_done": Visit(ANON, _at("account_reset_password_from_key_done")),
+    "account_reset_password_from_key_done": Visit(
+        ANON, _at("account_reset_password_from_key_done")
+    ),
     "mfa_index": Visit(ALICE, _at("mfa_index")),
     "mfa_authenticate": Visit(ALICE, _at("mfa_authenticate")),  # met while signing in: see below
     "mfa_reauthenticate": Visit(ALICE, _at("mfa_reauthenticate")),
@@ -453,12 +467,6 @@ def _log_in(page: Page, base: str, email: str) -> None:
     page.wait_for_load_state()
 
 
-def _sign_in(context: BrowserContext, user: User, base: str) -> None:
-    from tests.browser.test_screens import sign_in
-
-    sign_in(context, user, base)
-
-
 @pytest.fixture
 def world(db: None) -> World:
     return build_world()
@@ -475,10 +483,8 @@ def test_every_page_fits_a_360_px_phone(browser: Browser, live_server: Any, worl
             screenshot(page, "phone-360-" + "".join(c if c.isalnum() else "-" for c in name))
             failures.append(f"{name} ({page.url.removeprefix(base)}): {problem}")
 
-    contexts = []
-    for who in (ANON, ALICE, BOB, CAROL, DANA, IVY, FRAN):
-        context = new_context(browser, PHONE_360)
-        contexts.append(context)
+    contexts = [new_context(browser, PHONE_360) for _who in (ANON, *PEOPLE)]
+    for who, context in zip((ANON, *PEOPLE), contexts, strict=True):
         pages[who] = context.new_page()
     try:
         # Alice signs in through every step: her password, then her second factor.
@@ -491,8 +497,8 @@ def test_every_page_fits_a_360_px_phone(browser: Browser, live_server: Any, worl
         alice.wait_for_load_state()
         assert alice.url.rstrip("/") == base, alice.url
         _log_in(pages[CAROL], base, world.carol.email)
-        for who, user in ((BOB, world.bob), (DANA, world.dana), (IVY, world.ivy), (FRAN, world.fran)):
-            _sign_in(pages[who].context, user, base)
+        for who in (BOB, DANA, IVY, FRAN):  # straight in: their pages need no password again
+            sign_in(pages[who].context, getattr(world, who), base)
 
         # A facilitator not yet agreed to by everyone sees who they wait for.
         pages[FRAN].goto(base + _a("agreements:detail")(world))
@@ -563,7 +569,7 @@ def test_the_navigation_sits_in_sensible_rows(
         assert fits(page)
         rows = page.evaluate(ROWS)
         assert len(rows) == 1, rows  # a visitor: the name and two links, one row
-        _sign_in(context, world.bob, base)
+        sign_in(context, world.bob, base)
         for path in ("/", _a("agreements:detail")(world)):
             page.goto(base + path)
             page.wait_for_selector("#nav-waiting .nav-count")  # counts in, at their widest
@@ -596,7 +602,7 @@ def test_pictures_of_the_busiest_pages(browser: Browser, live_server: Any, world
         for viewport in (PHONE_360, DESKTOP):
             context = new_context(browser, viewport, color_scheme=scheme)
             try:
-                _sign_in(context, world.alice, base)
+                sign_in(context, world.alice, base)
                 page = context.new_page()
                 for name, path in BUSIEST.items():
                     page.goto(base + path(world))
