@@ -508,11 +508,12 @@ def test_every_page_fits_a_360_px_phone(browser: Browser, live_server: Any, worl
             if name == "mfa_authenticate":
                 continue  # checked above, as people meet it
             page = pages[visit.who]
-            response = page.goto(base + visit.path(world))
+            target = visit.path(world)  # once: some links are signed with the time
+            response = page.goto(base + target)
             if response is None or response.status >= 400:
                 failures.append(f"{name}: {response and response.status} at {page.url}")
                 continue
-            path = visit.path(world).split("?")[0]
+            path = target.split("?")[0]
             if _path(page) != path and _path(page) == reverse("account_reauthenticate"):
                 _confirm_password(page)  # what allauth asks before changing how you sign in
             if _path(page) != REDIRECTS.get(name, path):
@@ -588,8 +589,6 @@ def test_the_navigation_sits_in_sensible_rows(
 BUSIEST = {
     "detail": _a("agreements:detail"),
     "compare": _a("agreements:compare"),
-    "session": _a("checkins:session", "sealed"),
-    "answer": _a("agreements:answer"),
     "checkins": _a("checkins:list", "sealed"),
     "dashboard": _at("home"),
     "account-email": _at("account_email"),
