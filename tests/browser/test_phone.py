@@ -253,8 +253,7 @@ OVERFLOW = """() => {
   const clipped = (el) => {
     for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
       const style = getComputedStyle(p);
-      if (style.overflowX !== "visible" && style.overflowX !== "clip") return true;
-      if (style.overflowX === "clip" || style.clip !== "auto") return true;
+      if (style.overflowX !== "visible" || style.clip !== "auto") return true;
     }
     return false;
   };
@@ -300,7 +299,8 @@ def overflow(page: Page) -> str | None:
 
 @dataclass
 class Visit:
-    """Who opens a page, and where: `path` from the world; `prepare` runs first (a form to send)."""
+    """Who opens a page, and where (`path`, from the world); then `prepare`, if any, sends its
+    form (to show its errors, or a message) and the page is checked again."""
 
     who: str
     path: Callable[[World], str]
