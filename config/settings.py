@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.humanize",  # allauth's list of passkeys loads it
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
