@@ -14,4 +14,3 @@ def agreement_settled(
     sender: Any, *, agreement: Agreement, now: datetime.datetime, loaded: Loaded, **kwargs: Any
 ) -> None:
     planning.plan_agreement(agreement, now=now, loaded=loaded)
-

@@ -80,9 +80,7 @@ CORE_REASONS = frozenset(
 )
 
 
-def derived_waits(
-    loaded: rules.Loaded, now: datetime.datetime, *, apps: bool = True
-) -> list[Wait]:
+def derived_waits(loaded: rules.Loaded, now: datetime.datetime, *, apps: bool = True) -> list[Wait]:
     """Everyone the agreement waits on now, for the core's reasons and (with `apps`) for those
     the apps above add: what `settle` stores."""
     found = rules.waits(loaded, now)
