@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.http import AuthenticatedHttpRequest
+from agreements import kept
 from agreements.models import Need, NeedState, Participant
 from agreements.services import NegotiationError
 from agreements.views import need_for, participant_for, party_for
@@ -102,6 +103,7 @@ def _after_rhythm(request: AuthenticatedHttpRequest, participant: Participant) -
     if request.htmx:
         context = _rhythm_context(participant, request.user.pk)
         context["latest"] = participant.agreement.versions.order_by("-number").first()
+        context["waiting_count"] = kept.waiting_count_update(request.user)  # out of band
         return render(request, "checkins/list.html#rhythm", context)
     return HttpResponseRedirect(
         reverse("checkins:list", args=[participant.agreement.public_id]) + "#rhythm"
