@@ -6,7 +6,7 @@ order: an invitation, then the agreement's latest version, then a need or a pers
 """
 
 import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -88,7 +88,7 @@ def derived_waits(loaded: rules.Loaded, now: datetime.datetime, *, apps: bool = 
         for _receiver, rows in signals.waiting.send(
             Agreement, agreement=loaded.agreement, now=now, loaded=loaded
         ):
-            found += rows
+            found += cast("list[Wait]", rows)
     return found
 
 

@@ -72,8 +72,8 @@ def _page(
         moments.append(added.pop("changes_at", None))
         extra = added | extra
     if "also_waiting" not in extra:
-        shown = also_waiting(request.user, view.agreement) if view.is_current else []
-        extra["also_waiting"], extra["also_waiting_count"] = shown, len(shown)
+        here = also_waiting(request.user, view.agreement) if view.is_current else []
+        extra["also_waiting"], extra["also_waiting_count"] = here, len(here)
     if region == "negotiation" and "waiting_count" not in extra:
         extra["waiting_count"] = kept.waiting_count_update(request.user)
     if "respond_by_form" not in extra:
