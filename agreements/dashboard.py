@@ -18,6 +18,10 @@ class Waiting:
     to_answer: list[Need]
     to_sign: list[Version]
     invitations: list[Invitation]
+    consents: list[Participant]  # facilitators waiting for this person's agreement
+    # Open check-ins and proposed rhythms (what the check-ins app adds to `Wait`).
+    check_ins: list[Wait]
+    rhythms: list[Wait]
     # A facilitator still waiting for every party's agreement sees no version: None.
     rows: list[tuple[Participant, Version | None]]
 
@@ -35,7 +39,14 @@ class Waiting:
 
     @property
     def count(self) -> int:
-        return len(self.to_answer) + len(self.to_sign) + len(self.invitations)
+        return (
+            len(self.to_answer)
+            + len(self.to_sign)
+            + len(self.invitations)
+            + len(self.consents)
+            + len(self.check_ins)
+            + len(self.rhythms)
+        )
 
 
 def waits_on(user: User, now: datetime.datetime | None = None) -> "QuerySet[Wait]":
@@ -49,7 +60,8 @@ def waits_on(user: User, now: datetime.datetime | None = None) -> "QuerySet[Wait
 
 def waiting_count(user: User, now: datetime.datetime | None = None) -> int:
     """`waiting_for(user).count`, for the navigation, which every page asks for and every change
-    refreshes: needs to answer, versions to sign, invitations."""
+    refreshes: needs to answer, versions to sign, invitations, facilitators to agree to,
+    check-ins, rhythms to agree to."""
     return waits_on(user, now).count()
 
 
@@ -84,9 +96,15 @@ def waiting_for(user: User) -> Waiting:
         latest[version.agreement_id] = version
     to_sign = Version.objects.filter(pk__in=_subjects(user, Wait.Reason.SIGNATURE))
     invitations = Invitation.objects.filter(pk__in=_subjects(user, Wait.Reason.INVITATION))
+    consents = Participant.objects.filter(pk__in=_subjects(user, Wait.Reason.CONSENT))
+    ours = waits_on(user).filter(reason__in=[Wait.Reason.CHECK_IN, Wait.Reason.RHYTHM])
+    apps = list(ours.select_related("agreement").order_by("since", "pk"))
     return Waiting(
         to_answer=needs_to_answer(user),
         to_sign=list(to_sign.select_related("agreement").order_by("-agreement__created_at")),
         invitations=list(invitations.select_related("agreement", "invited_by")),
+        consents=list(consents.select_related("agreement", "user").order_by("joined_at")),
+        check_ins=[w for w in apps if w.reason == Wait.Reason.CHECK_IN],
+        rhythms=[w for w in apps if w.reason == Wait.Reason.RHYTHM],
         rows=[(p, None if p.is_waiting else latest[p.agreement_id]) for p in participations],
     )

@@ -2,13 +2,22 @@
 
 from collections import defaultdict
 
-from agreements.models import Agreement, Invitation, Need, Participant, Response, Version
+from agreements.models import (
+    Agreement,
+    FacilitatorConsent,
+    Invitation,
+    Need,
+    Participant,
+    Response,
+    Version,
+)
 from agreements.rules import Loaded, latest_answers
 
 
 def load(agreement: Agreement, version: Version | None = None) -> Loaded:
     """The agreement with its latest version (or `version`, when the caller holds it already),
-    in seven queries whatever its size (six when the caller holds the version)."""
+    in eight queries whatever its size (seven when the caller holds the version); one fewer
+    while no facilitator waits for the parties' agreement."""
     if version is None:
         version = agreement.versions.order_by("-number").first()
         assert version is not None, "every agreement has a first version"
@@ -26,6 +35,12 @@ def load(agreement: Agreement, version: Version | None = None) -> Loaded:
     responses: dict[int, list[Response]] = defaultdict(list)
     for response in Response.objects.filter(need__version=version).order_by("created_at", "pk"):
         responses[response.need_id].append(response)
+    consents: dict[int, set[int]] = defaultdict(set)
+    waiting = [p.pk for p in participants if p.is_waiting]
+    if waiting:
+        rows = FacilitatorConsent.objects.filter(facilitator_id__in=waiting)
+        for facilitator_id, party_id in rows.values_list("facilitator_id", "party_id"):
+            consents[facilitator_id].add(party_id)
     return Loaded(
         agreement=agreement,
         version=version,
@@ -39,4 +54,5 @@ def load(agreement: Agreement, version: Version | None = None) -> Loaded:
         invitations=list(
             Invitation.objects.filter(agreement=agreement, accepted_at=None, revoked_at=None)
         ),
+        consents=dict(consents),
     )

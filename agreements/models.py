@@ -454,6 +454,11 @@ class Event(models.Model):
             "facilitator_paused",
             _("Someone new joined; the facilitator waits until they agree too"),
         )
+        CHECK_IN_STARTED = "check_in_started", _("started a check-in")
+        RHYTHM_PROPOSED = "rhythm_proposed", _("proposed how often to check in")
+        RHYTHM_AGREED = "rhythm_agreed", _("agreed how often to check in")
+        RHYTHM_DECLINED = "rhythm_declined", _("declined a change to how often to check in")
+        RHYTHM_SET = "rhythm_set", _("Everyone agreed how often to check in")
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="events")
     version = models.ForeignKey(
@@ -493,14 +498,20 @@ class Event(models.Model):
 
 class Wait(models.Model):
     """Someone an agreement waits on, and for what: an answer, a signature, a reply to an
-    invitation. Worked out by the rules (`agreements.rules.waits`) after every change, in the
-    same transaction, and stored so that the dashboard, the navigation count and the reminders
-    read it with plain queries. `manage.py settle_agreements` works it out again."""
+    invitation, their agreement to a facilitator; and what the apps above add (`signals.waiting`:
+    a check-in, how often to check in). Worked out by the rules (`agreements.rules.waits`) and
+    those apps after every change, in the same transaction (`services.settle`), and stored so
+    that the dashboard, the navigation count and the reminders read it with plain queries.
+    `manage.py settle_agreements` works it out again."""
 
     class Reason(models.TextChoices):
         ANSWER = "answer", _("a need to answer")
         SIGNATURE = "signature", _("a version to sign")
         INVITATION = "invitation", _("an invitation to answer")
+        CONSENT = "consent", _("a facilitator to agree to")
+        # Added by check-ins through `signals.waiting`: the core only names them.
+        CHECK_IN = "check_in", _("a check-in")
+        RHYTHM = "rhythm", _("how often to check in, to agree to")
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="waits")
     # Whom: a person, or for an invitation the address it went to (lower case), who may

@@ -34,6 +34,7 @@ from agreements.rules import (
     ready_to_sign,
     settled_by_counter,
     stands_as,
+    still_to_consent,
 )
 
 HISTORY_LENGTH = 30
@@ -701,11 +702,15 @@ def _facilitator_requests(
     consents = FacilitatorConsent.objects.filter(facilitator__in=waiting)
     for facilitator_id, party_id in consents.values_list("facilitator_id", "party_id"):
         agreed[facilitator_id].add(party_id)
+    users = {p.user_id: p.user for p in parties}
     return [
         FacilitatorRequest(
             participant=f,
             agreed=[p.user for p in parties if p.user_id in agreed[f.pk]],
-            waiting_on=[p.user for p in parties if p.user_id not in agreed[f.pk]],
+            waiting_on=[
+                users[user_id]
+                for user_id in still_to_consent([p.user_id for p in parties], agreed[f.pk])
+            ],
         )
         for f in waiting
     ]

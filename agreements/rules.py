@@ -10,7 +10,7 @@ the live updates read the stored state and hidden answers and ask these function
 
 import datetime
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from agreements.models import (
@@ -144,6 +144,12 @@ def goes_to_someone_inside(invitation: Invitation, participants: Iterable[Partic
     return invitation.email.lower() in inside
 
 
+def still_to_consent(parties: Iterable[int], consented: Collection[int]) -> list[int]:
+    """The current parties who have not yet agreed to a facilitator waiting to read: a
+    facilitator reads once every current party has agreed."""
+    return [party for party in parties if party not in consented]
+
+
 def is_pending(
     invitation: Invitation, participants: Iterable[Participant], now: datetime.datetime
 ) -> bool:
@@ -164,6 +170,8 @@ class Loaded:
     answers: dict[int, dict[int, Response]]  # need id: each party's latest answer to its wording
     signed: set[int]  # who signed the latest version
     invitations: list[Invitation]  # neither accepted nor revoked
+    # A waiting facilitator's place id: the parties who agreed to them.
+    consents: dict[int, set[int]] = field(default_factory=dict)
 
     @property
     def parties(self) -> set[int]:
@@ -264,6 +272,19 @@ def waits(loaded: Loaded, now: datetime.datetime) -> list[Wait]:
         )
         for invitation in loaded.invitations
         if is_pending(invitation, loaded.participants, now)
+    ]
+    parties = sorted(loaded.parties)
+    found += [
+        Wait(
+            agreement=agreement,
+            user_id=person,
+            reason=Wait.Reason.CONSENT,
+            subject=place.pk,
+            since=place.joined_at,
+        )
+        for place in loaded.participants
+        if place.is_waiting
+        for person in still_to_consent(parties, loaded.consents.get(place.pk, set()))
     ]
     return found
 

@@ -31,7 +31,7 @@ class Schedule(models.Model):
     agreement = models.OneToOneField(
         Agreement, on_delete=models.CASCADE, related_name="check_in_schedule"
     )
-    rhythm = models.CharField(_("check in"), max_length=12, choices=Rhythm.choices)
+    rhythm = models.CharField(_("how often to check in"), max_length=12, choices=Rhythm.choices)
     set_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -54,6 +54,10 @@ class CheckIn(models.Model):
     number = models.PositiveIntegerField()
     opens_at = models.DateTimeField()
     closes_at = models.DateTimeField()
+    # Who chose to check in now (null: opened by the rhythm).
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering: ClassVar = ["agreement", "number"]
@@ -132,3 +136,67 @@ class TalkAbout(models.Model):
 
     def __str__(self) -> str:
         return f"{self.party} wants to talk about {self.need}"
+
+
+class RhythmProposal(models.Model):
+    """A party proposes how often to check in (or to stop); it takes effect once every other
+    current party agreed. Until then the rhythm stays as it was. One is pending at a time: a
+    new proposal takes the place of the one before."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for everyone to agree")
+        AGREED = "agreed", _("Agreed")
+        DECLINED = "declined", _("Declined")
+        REPLACED = "replaced", _("Replaced by a later proposal")
+        LAPSED = "lapsed", _("Lapsed: the one who proposed it left")
+
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="rhythm_proposals"
+    )
+    # Empty: stop checking in.
+    rhythm = models.CharField(
+        _("how often to check in"), max_length=12, choices=Rhythm.choices, blank=True
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    proposed_at = models.DateTimeField(default=timezone.now)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-proposed_at", "-pk"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["agreement"],
+                condition=models.Q(state="pending"),
+                name="one_pending_rhythm_per_agreement",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agreement}: {self.rhythm or 'stop'} ({self.state})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == self.State.PENDING
+
+    @property
+    def stops(self) -> bool:
+        return not self.rhythm
+
+
+class RhythmAgreement(models.Model):
+    """A party agreed to a proposed rhythm (proposing it is agreeing)."""
+
+    proposal = models.ForeignKey(RhythmProposal, on_delete=models.CASCADE, related_name="agreed")
+    party = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    given_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["proposal", "party"], name="one_rhythm_agreement_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party} agreed to {self.proposal}"

@@ -1,5 +1,9 @@
-"""Check-in workflows: choosing a rhythm, opening check-ins as they fall due, checking in,
-marking a need to talk about, and what each person may see of the results."""
+"""Check-in workflows: agreeing how often to check in, opening check-ins as they fall due or
+when a party asks for one now, checking in, marking a need to talk about, and what each person
+may see of the results.
+
+Every change here settles the agreement (`agreements.services.settle`): who waits on whom is
+worked out again, check-ins included (`receivers.waits`), and the reminders follow."""
 
 import datetime
 from collections import defaultdict
@@ -12,10 +16,21 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.text import clean_long_text
 from agreements import revisions
-from agreements.models import Agreement, Need, NeedState, Participant, Version
-from agreements.services import NegotiationError
-from checkins import signals
-from checkins.models import WEIGHT, WINDOW, CheckIn, Rating, Rhythm, Schedule, Submission, TalkAbout
+from agreements.models import Agreement, Event, Need, NeedState, Participant, Version
+from agreements.services import NegotiationError, settle
+from agreements.services.core import _lock_latest_version, _record
+from checkins.models import (
+    WEIGHT,
+    WINDOW,
+    CheckIn,
+    Rating,
+    Rhythm,
+    RhythmAgreement,
+    RhythmProposal,
+    Schedule,
+    Submission,
+    TalkAbout,
+)
 
 NOTE_MAX = 500
 
@@ -54,17 +69,38 @@ def commitments_to(version: Version, party: User) -> list[Commitment]:
     return [(need, keeper) for need, keeper in commitments(version) if need.author_id == party.pk]
 
 
-@transaction.atomic
+def _parties(agreement: Agreement) -> set[int]:
+    return set(
+        Participant.objects.parties().filter(agreement=agreement).values_list("user_id", flat=True)
+    )
+
+
+def check_in_waiting_on(check_in: CheckIn, parties: set[int], now: datetime.datetime) -> list[int]:
+    """Whom an open check-in waits on: every current party a commitment was made to, until
+    they have checked in. Nobody, once it closed (or before it opened)."""
+    if not check_in.opens_at <= now < check_in.closes_at:
+        return []
+    owed = {need.author_id for need, _keeper in commitments(check_in.version)} & parties
+    return sorted(owed - submitted(check_in))
+
+
+def rhythm_waiting_on(proposal: RhythmProposal, parties: set[int], agreed: set[int]) -> list[int]:
+    """Whom a proposed rhythm waits on: every current party who has not agreed to it yet (one
+    who joined since is asked too; one who left is not). A proposal whose proposer left waits
+    on nobody: it lapses."""
+    if not proposal.is_pending or proposal.proposed_by_id not in parties:
+        return []
+    return sorted(parties - agreed)
+
+
 def schedule_set(
-    *, agreement: Agreement, party: User, rhythm: str, now: datetime.datetime | None = None
+    *, agreement: Agreement, party: User | None, rhythm: str, now: datetime.datetime | None = None
 ) -> Schedule | None:
-    """Choose how often to check in (or stop, with an empty rhythm). The first check-in opens
-    one period from now."""
+    """Put a rhythm everyone agreed to in place (or stop, with an empty rhythm): the first
+    check-in opens one period from now. Called when a proposal is agreed (`rhythm_agree`)."""
     now = now or timezone.now()
-    _party(agreement, party)
     if not rhythm:
         Schedule.objects.filter(agreement=agreement).delete()
-        signals.changed.send(CheckIn, agreement=agreement, now=now)
         return None
     if rhythm not in Rhythm.values:
         raise NegotiationError(_("Choose every week, every two weeks or every month."))
@@ -72,6 +108,206 @@ def schedule_set(
         agreement=agreement, defaults={"rhythm": rhythm, "set_by": party, "started_at": now}
     )
     return schedule
+
+
+def current_rhythm(agreement: Agreement) -> str:
+    schedule = Schedule.objects.filter(agreement=agreement).first()
+    return schedule.rhythm if schedule else ""
+
+
+def pending_rhythm(agreement: Agreement) -> RhythmProposal | None:
+    return RhythmProposal.objects.filter(
+        agreement=agreement, state=RhythmProposal.State.PENDING
+    ).first()
+
+
+@transaction.atomic
+def rhythm_propose(
+    *, agreement: Agreement, party: User, rhythm: str, now: datetime.datetime | None = None
+) -> RhythmProposal | None:
+    """Propose how often to check in (an empty rhythm: stop). It takes effect once every other
+    current party has agreed (at once for a party alone); until then the rhythm stays as it is.
+    A new proposal takes the place of a pending one. Proposing what the pending proposal says
+    agrees to it; proposing the rhythm already in place declines the pending one (None)."""
+    now = now or timezone.now()
+    _lock_latest_version(agreement.pk)
+    _party(agreement, party)
+    if rhythm and rhythm not in Rhythm.values:
+        raise NegotiationError(_("Choose every week, every two weeks or every month."))
+    pending = (
+        RhythmProposal.objects.select_for_update()
+        .filter(agreement=agreement, state=RhythmProposal.State.PENDING)
+        .first()
+    )
+    if pending is not None and pending.rhythm == rhythm:
+        if pending.proposed_by_id != party.pk:
+            return rhythm_agree(proposal=pending, party=party, now=now)
+        return pending  # a second click
+    if rhythm == current_rhythm(agreement):
+        if pending is None:
+            raise NegotiationError(_("That is already how often you check in."))
+        rhythm_decline(proposal=pending, party=party, now=now)
+        return None
+    if pending is not None:
+        pending.state, pending.decided_at = RhythmProposal.State.REPLACED, now
+        pending.save(update_fields=["state", "decided_at"])
+    proposal = RhythmProposal.objects.create(
+        agreement=agreement, rhythm=rhythm, proposed_by=party, proposed_at=now
+    )
+    RhythmAgreement.objects.create(proposal=proposal, party=party, given_at=now)
+    _record(Event.Kind.RHYTHM_PROPOSED, agreement=agreement, actor=party, now=now, rhythm=rhythm)
+    _rhythm_settle(proposal, now)
+    return proposal
+
+
+def _lock_proposal(proposal: RhythmProposal, party: User) -> RhythmProposal:
+    _lock_latest_version(proposal.agreement_id)
+    locked = (
+        RhythmProposal.objects.select_for_update(of=("self",))
+        .select_related("agreement")
+        .get(pk=proposal.pk)
+    )
+    _party(locked.agreement, party)
+    return locked
+
+
+@transaction.atomic
+def rhythm_agree(
+    *, proposal: RhythmProposal, party: User, now: datetime.datetime | None = None
+) -> RhythmProposal:
+    """Agree to a proposed rhythm; once every current party has, it takes effect. Agreeing
+    twice changes nothing."""
+    now = now or timezone.now()
+    proposal = _lock_proposal(proposal, party)
+    agreed = RhythmAgreement.objects.filter(proposal=proposal, party=party).exists()
+    if agreed:
+        return proposal
+    if not proposal.is_pending:
+        raise NegotiationError(_("This proposal is settled already; the page shows where it is."))
+    RhythmAgreement.objects.create(proposal=proposal, party=party, given_at=now)
+    _record(
+        Event.Kind.RHYTHM_AGREED,
+        agreement=proposal.agreement,
+        actor=party,
+        now=now,
+        rhythm=proposal.rhythm,
+    )
+    _rhythm_settle(proposal, now)
+    return proposal
+
+
+@transaction.atomic
+def rhythm_decline(
+    *, proposal: RhythmProposal, party: User, now: datetime.datetime | None = None
+) -> RhythmProposal:
+    """Decline a proposed rhythm (its proposer withdraws it so): the rhythm stays as it is.
+    Declining twice changes nothing."""
+    now = now or timezone.now()
+    proposal = _lock_proposal(proposal, party)
+    if proposal.state == RhythmProposal.State.DECLINED:
+        return proposal
+    if not proposal.is_pending:
+        raise NegotiationError(_("This proposal is settled already; the page shows where it is."))
+    proposal.state, proposal.decided_at = RhythmProposal.State.DECLINED, now
+    proposal.save(update_fields=["state", "decided_at"])
+    _record(
+        Event.Kind.RHYTHM_DECLINED,
+        agreement=proposal.agreement,
+        actor=party,
+        now=now,
+        rhythm=proposal.rhythm,
+    )
+    return proposal
+
+
+def _rhythm_settle(proposal: RhythmProposal, now: datetime.datetime) -> None:
+    """A pending proposal takes effect once nobody is left to agree, and lapses once its
+    proposer left."""
+    if not proposal.is_pending:
+        return
+    parties = _parties(proposal.agreement)
+    if proposal.proposed_by_id not in parties:
+        proposal.state, proposal.decided_at = RhythmProposal.State.LAPSED, now
+        proposal.save(update_fields=["state", "decided_at"])
+        settle(proposal.agreement, now=now)
+        return
+    agreed = set(
+        RhythmAgreement.objects.filter(proposal=proposal).values_list("party_id", flat=True)
+    )
+    if rhythm_waiting_on(proposal, parties, agreed):
+        return
+    proposal.state, proposal.decided_at = RhythmProposal.State.AGREED, now
+    proposal.save(update_fields=["state", "decided_at"])
+    schedule_set(
+        agreement=proposal.agreement,
+        party=proposal.proposed_by,
+        rhythm=proposal.rhythm,
+        now=now,
+    )
+    _record(
+        Event.Kind.RHYTHM_SET,
+        agreement=proposal.agreement,
+        actor=None,
+        now=now,
+        rhythm=proposal.rhythm,
+    )
+
+
+def rhythm_after_leaving(agreement: Agreement, now: datetime.datetime) -> None:
+    """Someone left: the pending proposal may now have everyone's agreement, or have lost its
+    proposer (`receivers.someone_left`, inside the change)."""
+    pending = (
+        RhythmProposal.objects.select_for_update()
+        .filter(agreement=agreement, state=RhythmProposal.State.PENDING)
+        .first()
+    )
+    if pending is not None:
+        _rhythm_settle(pending, now)
+
+
+@transaction.atomic
+def check_in_start(
+    *, agreement: Agreement, party: User, now: datetime.datetime | None = None
+) -> tuple[CheckIn, bool]:
+    """Any party opens a check-in now (in a session with a counsellor, say); when one is open
+    already, that one (False). It stays open as long as one opened by the rhythm, whose next
+    check-in then comes one period after this one."""
+    now = now or timezone.now()
+    latest = _lock_latest_version(agreement.pk)
+    _party(agreement, party)
+    current = (
+        CheckIn.objects.filter(agreement=agreement, opens_at__lte=now, closes_at__gt=now)
+        .order_by("-number")
+        .first()
+    )
+    if current is not None:
+        return current, False
+    if latest.state != Version.State.SEALED:
+        raise NegotiationError(_("A check-in can start once everyone has signed."))
+    if not commitments(latest):
+        raise NegotiationError(_("Nothing picked up in this version is there to check in on."))
+    schedule = Schedule.objects.select_for_update().filter(agreement=agreement).first()
+    window = min(schedule.period, WINDOW) if schedule else WINDOW
+    check_in = CheckIn.objects.create(
+        agreement=agreement,
+        version=latest,
+        number=CheckIn.objects.filter(agreement=agreement).count() + 1,
+        opens_at=now,
+        closes_at=now + window,
+        started_by=party,
+    )
+    if schedule is not None:
+        schedule.started_at = now
+        schedule.save(update_fields=["started_at"])
+    _record(
+        Event.Kind.CHECK_IN_STARTED,
+        agreement=agreement,
+        actor=party,
+        now=now,
+        version=latest,
+        number=check_in.number,
+    )
+    return check_in, True
 
 
 def check_ins_open_due(*, now: datetime.datetime | None = None) -> int:
@@ -88,9 +324,14 @@ def check_ins_open_due(*, now: datetime.datetime | None = None) -> int:
 @transaction.atomic
 def _open_due(schedule: Schedule, now: datetime.datetime) -> bool:
     agreement = schedule.agreement
-    latest = agreement.versions.order_by("-number").first()
-    if latest is None or latest.state != Version.State.SEALED:
+    latest = _lock_latest_version(agreement.pk)
+    if latest.state != Version.State.SEALED:
         return False  # in negotiation: nothing settled to check on
+    # As it is now, under the lock: stopped meanwhile, or moved by a check-in started now.
+    found = Schedule.objects.filter(pk=schedule.pk).first()
+    if found is None:
+        return False
+    schedule = found
     periods = int((now - schedule.started_at) / schedule.period)
     if periods < 1:
         return False
@@ -98,6 +339,8 @@ def _open_due(schedule: Schedule, now: datetime.datetime) -> bool:
     closes_at = opens_at + min(schedule.period, WINDOW)
     if now >= closes_at or CheckIn.objects.filter(agreement=agreement, opens_at=opens_at).exists():
         return False
+    if CheckIn.objects.filter(agreement=agreement, opens_at__lte=now, closes_at__gt=now).exists():
+        return False  # one is open (started by a party): one at a time
     # Numbered in the order they opened (periods nobody was asked about leave no gap).
     _check_in, created = CheckIn.objects.get_or_create(
         agreement=agreement,
@@ -105,7 +348,7 @@ def _open_due(schedule: Schedule, now: datetime.datetime) -> bool:
         defaults={"version": latest, "opens_at": opens_at, "closes_at": closes_at},
     )
     if created:
-        signals.changed.send(CheckIn, agreement=agreement, now=now)
+        settle(agreement, now=now)
     return created
 
 
@@ -153,6 +396,7 @@ def check_in_submit(
     """Say of each commitment made to you whether it was kept: `ratings` maps (need id, keeper
     id) to (verdict, note), one entry for every commitment, no more."""
     now = now or timezone.now()
+    _lock_latest_version(check_in.agreement_id)
     check_in = (
         CheckIn.objects.select_for_update(of=("self",))
         .select_related("version")
@@ -192,7 +436,8 @@ def check_in_submit(
         )
     Rating.objects.bulk_create(rows)
     submission = Submission.objects.create(check_in=check_in, party=party, submitted_at=now)
-    signals.changed.send(CheckIn, agreement=check_in.agreement, now=now)
+    # Nothing waits on them any more: the wait goes, and with it their reminders.
+    settle(check_in.agreement, now=now)
     return submission
 
 

@@ -14,7 +14,8 @@ from checkins.models import WEIGHT, CheckIn, Rating
 from checkins.services import Progress
 
 WIDTH, HEIGHT = 420, 200
-LEFT, RIGHT, TOP, BOTTOM = 40, 28, 14, 36
+# Room on the left for the widest label, "100%", right-aligned 8 units from the plot.
+LEFT, RIGHT, TOP, BOTTOM = 60, 28, 14, 36
 
 
 @dataclass

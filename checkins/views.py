@@ -8,14 +8,24 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.http import AuthenticatedHttpRequest
-from agreements.models import Need, NeedState
+from agreements import kept
+from agreements.models import Need, NeedState, Participant
 from agreements.services import NegotiationError
 from agreements.views import need_for, participant_for, party_for
 from checkins import services, session, trust
 from checkins.forms import SessionForm, TalkForm
-from checkins.models import CheckIn, Rhythm, Schedule, TalkAbout, Verdict
+from checkins.models import (
+    CheckIn,
+    Rhythm,
+    RhythmAgreement,
+    RhythmProposal,
+    Schedule,
+    TalkAbout,
+    Verdict,
+)
 
 SESSION_DEFAULT_SPAN = datetime.timedelta(days=14)
 
@@ -26,6 +36,31 @@ def _back(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
         target = reverse("checkins:list", args=[public_id])
     # Never redirect(): it would take a `next` without a slash for a URL name to reverse.
     return HttpResponseRedirect(target)
+
+
+def _rhythm_context(participant: Participant, viewer_id: int) -> dict[str, object]:
+    """The rhythm region: how often you check in now, and a proposal waiting for answers."""
+    agreement = participant.agreement
+    proposal = services.pending_rhythm(agreement)
+    agreed: list[int] = []
+    if proposal is not None:
+        rows = RhythmAgreement.objects.filter(proposal=proposal).order_by("given_at", "pk")
+        agreed = list(rows.values_list("party_id", flat=True))
+    parties = {
+        p.user_id: p.user
+        for p in Participant.objects.parties().filter(agreement=agreement).select_related("user")
+    }
+    waiting_on = services.rhythm_waiting_on(proposal, set(parties), set(agreed)) if proposal else []
+    return {
+        "agreement": agreement,
+        "participant": participant,
+        "schedule": Schedule.objects.filter(agreement=agreement).select_related("set_by").first(),
+        "rhythms": Rhythm.choices,
+        "proposal": proposal if waiting_on else None,
+        "proposal_agreed": [parties[pk] for pk in agreed if pk in parties],
+        "proposal_waiting_on": [parties[pk] for pk in waiting_on],
+        "answer_rhythm": viewer_id in waiting_on,
+    }
 
 
 @login_required
@@ -48,16 +83,13 @@ def check_ins(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse
         marks.setdefault(mark.need_id, []).append(mark.party.name)
         if mark.party_id == request.user.pk:
             mine.add(mark.need_id)
+    views = services.check_in_views(agreement, request.user, now, is_party=participant.is_party)
     context = {
-        "agreement": agreement,
-        "participant": participant,
+        **_rhythm_context(participant, request.user.pk),
         "latest": latest,
-        "schedule": Schedule.objects.filter(agreement=agreement).first(),
-        "rhythms": Rhythm.choices,
         "verdicts": Verdict.choices,
-        "views": services.check_in_views(
-            agreement, request.user, now, is_party=participant.is_party
-        ),
+        "views": views,
+        "any_open": any(v.open for v in views),
         "points": points,
         "summary": trust.summary(points),
         "chart": trust.chart(points),
@@ -66,19 +98,76 @@ def check_ins(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse
     return render(request, "checkins/list.html", context)
 
 
+def _after_rhythm(request: AuthenticatedHttpRequest, participant: Participant) -> HttpResponse:
+    """htmx: the rhythm region, fresh; without JavaScript, back to it on the page."""
+    if request.htmx:
+        context = _rhythm_context(participant, request.user.pk)
+        context["latest"] = participant.agreement.versions.order_by("-number").first()
+        context["waiting_count"] = kept.waiting_count_update(request.user)  # out of band
+        return render(request, "checkins/list.html#rhythm", context)
+    return HttpResponseRedirect(
+        reverse("checkins:list", args=[participant.agreement.public_id]) + "#rhythm"
+    )
+
+
 @login_required
 @require_POST
 def rhythm(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    """Propose how often to check in (or to stop)."""
     participant = party_for(request, public_id)
     try:
-        services.schedule_set(
+        services.rhythm_propose(
             agreement=participant.agreement,
             party=request.user,
             rhythm=request.POST.get("rhythm", ""),
         )
     except NegotiationError as error:
         messages.error(request, error.message)
-    return redirect("checkins:list", public_id)
+    return _after_rhythm(request, participant)
+
+
+def _answer_rhythm(
+    request: AuthenticatedHttpRequest, public_id: str, pk: int, *, agree: bool
+) -> HttpResponse:
+    participant = party_for(request, public_id)
+    proposal = get_object_or_404(RhythmProposal, agreement=participant.agreement, pk=pk)
+    rule = services.rhythm_agree if agree else services.rhythm_decline
+    try:
+        rule(proposal=proposal, party=request.user)
+    except NegotiationError as error:
+        messages.error(request, error.message)
+    return _after_rhythm(request, participant)
+
+
+@login_required
+@require_POST
+def rhythm_agree(request: AuthenticatedHttpRequest, public_id: str, pk: int) -> HttpResponse:
+    return _answer_rhythm(request, public_id, pk, agree=True)
+
+
+@login_required
+@require_POST
+def rhythm_decline(request: AuthenticatedHttpRequest, public_id: str, pk: int) -> HttpResponse:
+    return _answer_rhythm(request, public_id, pk, agree=False)
+
+
+@login_required
+@require_POST
+def start(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    """Check in now: open a check-in (or go to the one open) and take the person to it."""
+    participant = party_for(request, public_id)
+    url = reverse("checkins:list", args=[public_id])
+    try:
+        check_in, _opened = services.check_in_start(
+            agreement=participant.agreement, party=request.user
+        )
+    except NegotiationError as error:
+        messages.error(request, error.message)
+    else:
+        url += f"#check-in-{check_in.number}"
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return HttpResponseRedirect(url)
 
 
 @login_required

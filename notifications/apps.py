@@ -7,8 +7,6 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from agreements.signals import settled
-        from checkins.signals import changed
         from notifications import receivers
 
         settled.connect(receivers.agreement_settled, dispatch_uid="notifications.settled")
-        changed.connect(receivers.check_ins_changed, dispatch_uid="notifications.check_ins")

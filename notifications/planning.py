@@ -20,8 +20,7 @@ from agreements.models import (
 from agreements.negotiation import current_version
 from agreements.rules import Loaded
 from checkins.models import CheckIn
-from checkins.services import commitments, submitted
-from notifications.models import Reason, Reminder
+from notifications.models import Notification, Reason, Reminder
 
 DAY = datetime.timedelta(days=1)
 # Reasons that repeat while they hold: first after a day, then less and less often.
@@ -118,7 +117,7 @@ def wanted(agreement: Agreement, now: datetime.datetime, loaded: Loaded | None =
     invited = [w.subject for w in waits if w.reason == Wait.Reason.INVITATION]
     _invitations(invited, parties, now, result)
     _joined(people, now, result)
-    _check_ins(agreement, parties, now, result)
+    _check_ins([w for w in waits if w.reason == Wait.Reason.CHECK_IN], now, result)
     return result
 
 
@@ -133,18 +132,23 @@ def _joined(people: list[Participant], now: datetime.datetime, result: Wanted) -
                 result.once.add((key, newcomer.joined_at))
 
 
-def _check_ins(
-    agreement: Agreement, parties: set[int], now: datetime.datetime, result: Wanted
-) -> None:
-    """An open check-in waits on everyone a commitment was made to: when it opens, and a day
-    before it closes."""
-    open_now = CheckIn.objects.filter(agreement=agreement, opens_at__lte=now, closes_at__gt=now)
-    for check_in in open_now.select_related("version").order_by("pk"):
-        owed = {need.author_id for need, _keeper in commitments(check_in.version)} & parties
-        for user in owed - submitted(check_in):
-            key = (user, "", Reason.CHECK_IN, check_in.pk)
-            result.once.add((key, check_in.opens_at))
-            result.once.add((key, check_in.closes_at - DAY))
+def _check_ins(waits: list[Wait], now: datetime.datetime, result: Wanted) -> None:
+    """An open check-in reminds each party it waits on (`Wait`: until they have checked in):
+    when it opens (not the one who started it then and there), and a day before it closes."""
+    owing = [wait for wait in waits if wait.until is not None and wait.until > now]
+    if not owing:
+        return
+    starters = dict(
+        CheckIn.objects.filter(pk__in={wait.subject for wait in owing}).values_list(
+            "pk", "started_by_id"
+        )
+    )
+    for wait in owing:
+        assert wait.until is not None
+        key = (wait.user_id, "", Reason.CHECK_IN, wait.subject)
+        if starters.get(wait.subject) != wait.user_id:
+            result.once.add((key, wait.since))
+        result.once.add((key, wait.until - DAY))
 
 
 def _invitations(
@@ -183,7 +187,9 @@ def plan_agreement(
     stale = [reminder.pk for reminder in pending if not want.holds(reminder)]
     if stale:
         # A reminder that went out meanwhile is kept (the dispatcher claims rows without
-        # waiting for this change): only rows still unsent go.
+        # waiting for this change): only rows still unsent go, and the copy in the app that
+        # went ahead of an email held back (quiet hours, a digest), while still unread.
+        withdraw_unread(stale)
         Reminder.objects.pending().filter(pk__in=stale).delete()
     gone = set(stale)
     have = {(r.user_id, r.email, r.reason, r.subject) for r in pending if r.pk not in gone}
@@ -196,6 +202,14 @@ def plan_agreement(
     if rows:
         # A slot that exists already (pending or handled) is left alone.
         Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def withdraw_unread(reminder_ids: list[int]) -> None:
+    """The unread copies in the app of reminders that no longer hold: nobody is told "it is time
+    to check in" once they have (the copy goes out at once, the email may wait)."""
+    Notification.objects.unread().filter(
+        reminder_id__in=reminder_ids, reminder__sent_at__isnull=True
+    ).delete()
 
 
 def _row(agreement: Agreement, key: Key, due_at: datetime.datetime, attempt: int = 0) -> Reminder:

@@ -1,5 +1,6 @@
-"""The reminders follow every change: the core and check-ins send signals inside the change's
-transaction, and the agreement's pending reminders are planned again from what it now calls for."""
+"""The reminders follow every change: the core settles the agreement inside the change's
+transaction (check-ins too, `checkins.services`), and the agreement's pending reminders are
+planned again from what it now calls for."""
 
 import datetime
 from typing import Any
@@ -13,9 +14,3 @@ def agreement_settled(
     sender: Any, *, agreement: Agreement, now: datetime.datetime, loaded: Loaded, **kwargs: Any
 ) -> None:
     planning.plan_agreement(agreement, now=now, loaded=loaded)
-
-
-def check_ins_changed(
-    sender: Any, *, agreement: Agreement, now: datetime.datetime, **kwargs: Any
-) -> None:
-    planning.plan_agreement(agreement, now=now)

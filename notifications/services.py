@@ -176,6 +176,7 @@ def _drop_obsolete(
     """Drop reminders whose reason no longer holds (`known`: what their agreements call for).
     Their slot may only have passed (a review date gone by while nothing was sent): the slots
     still ahead for the same reason take their place, so the next one is not lost with them."""
+    planning.withdraw_unread([r.pk for r in reminders])
     Reminder.objects.filter(pk__in=[r.pk for r in reminders]).update(
         dropped=Reminder.Dropped.OBSOLETE
     )

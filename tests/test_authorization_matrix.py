@@ -27,7 +27,7 @@ from pytest_django import DjangoDbBlocker
 from accounts.models import User
 from agreements import revisions, services
 from agreements.models import Need
-from checkins.models import CheckIn
+from checkins.models import CheckIn, RhythmAgreement, RhythmProposal
 from notifications import emails
 from notifications.models import Preferences
 from records import services as records
@@ -217,7 +217,13 @@ MATRIX: dict[str, Row] = {
     "agreements:leave": agreement(
         parties=(200, acts()), facilitator=(200, acts()), facilitator_waiting=(200, acts())
     ),
-    "checkins:rhythm": action(parties=acts()),
+    "checkins:rhythm": action(parties=acts()),  # proposes a rhythm
+    # Carol proposed checking in every month: the others agree or decline, she withdraws;
+    # agreeing again changes nothing.
+    "checkins:rhythm-agree": action(parties=acts(), other_party=302),
+    "checkins:rhythm-decline": action(parties=acts()),
+    # A check-in is open already: "Check in now" goes to it and changes nothing.
+    "checkins:start": action(parties=302),
     "checkins:submit": action(parties=302),  # refused: nothing to rate yet
     "checkins:talk": action(parties=acts()),  # marks it "let's talk about this"
     # One need, put down by the author for the addressee only.
@@ -347,6 +353,8 @@ def _build() -> World:
         opens_at=now - datetime.timedelta(days=1),
         closes_at=now + datetime.timedelta(days=6),
     )
+    proposal = RhythmProposal.objects.create(agreement=ours, rhythm="monthly", proposed_by=carol)
+    RhythmAgreement.objects.create(proposal=proposal, party=carol)
     people = {
         STRANGER: erin,
         INVITEE: dana,
@@ -366,6 +374,8 @@ def _build() -> World:
         "agreements:invitation-resend": {"pk": invitation.pk},
         "agreements:invitation-revoke": {"pk": invitation.pk},
         "agreements:facilitator-agree": {"pk": waiting.pk},
+        "checkins:rhythm-agree": {"pk": proposal.pk},
+        "checkins:rhythm-decline": {"pk": proposal.pk},
         "agreements:facilitator-end": {"pk": waiting.pk},
         "agreements:need-put-down": {"pk": kept_back.pk},
         "agreements:need-delete": {"pk": kept_back.pk},

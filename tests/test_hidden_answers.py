@@ -182,6 +182,9 @@ NOT_A_NEED = {
     "records:data": "a page with a download button (the download is walked)",
     "records:account-delete": "a confirmation to delete the account",
     "checkins:rhythm": "POST only, how often to check in",
+    "checkins:rhythm-agree": "POST only, how often to check in",
+    "checkins:rhythm-decline": "POST only, how often to check in",
+    "checkins:start": "POST only, opens a check-in on a sealed version",
     "checkins:submit": "check-ins on sealed versions: nothing to rate in negotiation",
 }
 

@@ -22,7 +22,7 @@ invitations imports needs (an inviter's drafts can go down the moment someone jo
 """
 
 from agreements.services.agreements import agreement_create, agreement_leave
-from agreements.services.core import NegotiationError, settle
+from agreements.services.core import NegotiationError, derived_waits, settle
 from agreements.services.facilitators import (
     facilitator_consent,
     facilitator_end,
@@ -124,6 +124,7 @@ __all__ = [
     "open_needs",
     "private_note_save",
     "settle",
+    "derived_waits",
     "version_renegotiate",
     "version_set_respond_by",
     "version_sign",

@@ -6,7 +6,7 @@ order: an invitation, then the agreement's latest version, then a need or a pers
 """
 
 import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -73,6 +73,25 @@ def _lock_latest_version(agreement_id: int) -> Version:
     return version
 
 
+# Who waits on whom for these reasons, the core's rules work out (`rules.waits`); the other
+# reasons come from the apps above (`signals.waiting`).
+CORE_REASONS = frozenset(
+    {Wait.Reason.ANSWER, Wait.Reason.SIGNATURE, Wait.Reason.INVITATION, Wait.Reason.CONSENT}
+)
+
+
+def derived_waits(loaded: rules.Loaded, now: datetime.datetime, *, apps: bool = True) -> list[Wait]:
+    """Everyone the agreement waits on now, for the core's reasons and (with `apps`) for those
+    the apps above add: what `settle` stores."""
+    found = rules.waits(loaded, now)
+    if apps:
+        for _receiver, rows in signals.waiting.send(
+            Agreement, agreement=loaded.agreement, now=now, loaded=loaded
+        ):
+            found += cast("list[Wait]", rows)
+    return found
+
+
 def settle(agreement: Agreement, *, now: datetime.datetime, announce: bool = True) -> rules.Loaded:
     """Store what the rules derive from the agreement as it stands now: each need's state and
     whether its answers are hidden, and who waits on whom (`models.Wait`). Runs inside every
@@ -81,7 +100,8 @@ def settle(agreement: Agreement, *, now: datetime.datetime, announce: bool = Tru
     address change, `manage.py settle_agreements`). Then `signals.settled` tells the apps that
     follow it (the reminders are planned again), unless `announce` is off: the stored facts
     only, as a migration needs (the other apps' models may not match its point of the schema
-    yet) and as a check that compares them does."""
+    yet) and as a check that compares them does; then the apps are not asked who waits on whom
+    either, and the rows they added stay as they are."""
     version = _lock_latest_version(agreement.pk)
     loaded = load(agreement, version)
     if version.is_open:  # a closed version's needs never change
@@ -94,9 +114,11 @@ def settle(agreement: Agreement, *, now: datetime.datetime, announce: bool = Tru
                 moved.append(need.pk)
         if moved:  # written without the model signals: counted here
             revisions.changed(agreement.pk, *moved)
-    fresh = {rules.wait_key(wait): wait for wait in rules.waits(loaded, now)}
+    fresh = {rules.wait_key(wait): wait for wait in derived_waits(loaded, now, apps=announce)}
     stale, changed = [], []
     for wait in Wait.objects.filter(agreement=agreement).order_by("pk"):
+        if not announce and wait.reason not in CORE_REASONS:
+            continue
         key = rules.wait_key(wait)
         new = fresh.pop(key, None)
         if new is None:

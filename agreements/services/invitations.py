@@ -467,16 +467,17 @@ def _join(
     version = agreement.versions.filter(state=Version.State.NEGOTIATING).first()
     if version is not None and participant.role == Participant.Role.PARTY:
         _unsign(version)  # a new party has not signed what the others signed
-    _record(Event.Kind.JOINED, agreement=agreement, actor=user, now=now, version=version)
     inviter = invitation.invited_by
     inviter_is_party = bool(
         inviter and Participant.objects.parties().filter(agreement=agreement, user=inviter).exists()
     )
     if participant.role == Participant.Role.FACILITATOR and inviter and inviter_is_party:
-        # Inviting a facilitator is agreeing to them.
+        # Inviting a facilitator is agreeing to them: before the join settles, so that the
+        # facilitator waits on the other parties only.
         FacilitatorConsent.objects.create(
             facilitator=participant, party=inviter, given_at=invitation.created_at
         )
+    _record(Event.Kind.JOINED, agreement=agreement, actor=user, now=now, version=version)
     _settle_facilitators(agreement, now)
     if (
         invitation.put_down_on_join

@@ -22,10 +22,12 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
 from accounts.http import AuthenticatedHttpRequest
+from accounts.models import User
 from agreements import kept, negotiation, revisions, services, signals
 from agreements.compare import compare
+from agreements.dashboard import waits_on
 from agreements.forms import AgreementForm, CompareForm, RenegotiateForm, RespondByForm
-from agreements.models import Agreement, Need, Participant, Version
+from agreements.models import Agreement, Need, Participant, Version, Wait
 from agreements.services import NegotiationError
 from agreements.views.access import participant_for, party_for, place_for
 
@@ -69,6 +71,9 @@ def _page(
         added = dict(cast("dict[str, Any]", more))
         moments.append(added.pop("changes_at", None))
         extra = added | extra
+    if "also_waiting" not in extra:
+        here = also_waiting(request.user, view.agreement) if view.is_current else []
+        extra["also_waiting"], extra["also_waiting_count"] = here, len(here)
     if region == "negotiation" and "waiting_count" not in extra:
         extra["waiting_count"] = kept.waiting_count_update(request.user)
     if "respond_by_form" not in extra:
@@ -77,6 +82,14 @@ def _page(
     ahead = [moment for moment in moments if moment is not None and moment > now]
     template = "agreements/detail.html" + (f"#{region}" if region else "")
     return template, {"view": view, "changes_at": min(ahead, default=None), **extra}
+
+
+def also_waiting(user: User, agreement: Agreement) -> list[Wait]:
+    """What else of this agreement waits on this person besides answers (the needs' cards show
+    those): their agreement to a facilitator, an open check-in, a rhythm to agree to."""
+    others = [Wait.Reason.CONSENT, Wait.Reason.CHECK_IN, Wait.Reason.RHYTHM]
+    found = waits_on(user).filter(agreement=agreement, reason__in=others)
+    return list(found.order_by("since", "pk"))
 
 
 def after_action(

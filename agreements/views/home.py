@@ -20,6 +20,9 @@ def home(request: AnyHttpRequest) -> HttpResponse:
         "to_answer_by_agreement": waiting.to_answer_by_agreement,
         "to_sign": waiting.to_sign,
         "invitations": waiting.invitations,
+        "consents": waiting.consents,
+        "check_ins": waiting.check_ins,
+        "rhythms": waiting.rhythms,
         "rows": waiting.rows,
     }
     return render(request, "agreements/dashboard.html", context)

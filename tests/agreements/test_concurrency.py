@@ -14,7 +14,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import User
-from agreements import rules, services
+from agreements import services
 from agreements.loader import load
 from agreements.models import Agreement, Event, Need, Participant, Response, Version, Wait
 from agreements.rules import decide
@@ -166,7 +166,7 @@ def settled(agreement: Agreement) -> bool:
     def keys(waits: Iterable[Wait]) -> list[tuple[object, ...]]:
         return sorted(((w.user_id, w.email, w.reason, w.subject) for w in waits), key=repr)
 
-    fresh = rules.waits(load(agreement), timezone.now())
+    fresh = services.derived_waits(load(agreement), timezone.now())
     return keys(Wait.objects.filter(agreement=agreement)) == keys(fresh)
 
 

@@ -31,8 +31,9 @@ from tests.agreements.helpers import (
 pytestmark = pytest.mark.django_db
 
 # Session, user, then: needs to answer, participations, versions, versions to sign,
-# invitations. Whatever the number of agreements and needs.
-DASHBOARD_QUERIES = 7
+# invitations, facilitators to agree to, and check-ins and rhythms (one query on `Wait`).
+# Whatever the number of agreements and needs.
+DASHBOARD_QUERIES = 9
 
 
 @pytest.fixture

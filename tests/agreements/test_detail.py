@@ -38,9 +38,10 @@ pytestmark = pytest.mark.django_db
 
 # Session, user, participant, the agreement's revision (agreements/revisions.py), the version,
 # then negotiation.build: participants, needs (+ addressees, responses,
-# comments), events, signatures, versions, invitations, and whether there are check-ins
-# ("commitments kept"). Whatever the number of needs.
-RENDER_QUERIES = 15
+# comments), events, signatures, versions, invitations, whether there are check-ins
+# ("commitments kept"), and what else waits on the reader (`Wait`: a check-in, a rhythm, a
+# facilitator). Whatever the number of needs.
+RENDER_QUERIES = 16
 # An htmx refresh of the negotiation region: the same, and the navigation count it brings.
 REGION_QUERIES = RENDER_QUERIES + 1
 # A visit to the whole page, written down (a need changed since the one before): the update,

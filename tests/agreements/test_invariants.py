@@ -336,7 +336,7 @@ class Negotiation(RuleBasedStateMachine):
         waits on whom, and each need's state and whether its answers are hidden."""
         loaded = load(self.agreement)
         stored = Wait.objects.filter(agreement=self.agreement)
-        assert waits_of(stored) == waits_of(rules.waits(loaded, timezone.now()))
+        assert waits_of(stored) == waits_of(services.derived_waits(loaded, timezone.now()))
         for need in loaded.needs:
             stored_facts = (need.state, need.answers_hidden)
             derived = (loaded.state_of(need), loaded.hidden(need))

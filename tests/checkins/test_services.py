@@ -121,7 +121,7 @@ def test_checking_in_twice_or_after_closing_is_refused(
 
 def test_only_parties_choose_the_rhythm(agreement: Agreement, carol: User) -> None:
     with pytest.raises(NegotiationError):
-        services.schedule_set(agreement=agreement, party=carol, rhythm="weekly", now=SEALED)
+        services.rhythm_propose(agreement=agreement, party=carol, rhythm="weekly", now=SEALED)
 
 
 def test_an_open_check_in_reminds_those_who_have_not_checked_in(

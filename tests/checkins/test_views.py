@@ -7,7 +7,7 @@ from django.urls import reverse
 from accounts.models import User
 from agreements.models import Agreement, Need
 from checkins import services
-from checkins.models import CheckIn, Rating, Schedule, TalkAbout
+from checkins.models import CheckIn, Rating, RhythmProposal, Schedule, TalkAbout
 from tests.agreements.helpers import add_facilitator
 from tests.checkins.conftest import OPEN
 
@@ -27,7 +27,14 @@ def test_it_requires_login(client: Client, agreement: Agreement) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["checkins:list", "checkins:rhythm", "checkins:submit", "checkins:talk", "checkins:need-trust"],
+    [
+        "checkins:list",
+        "checkins:rhythm",
+        "checkins:submit",
+        "checkins:talk",
+        "checkins:need-trust",
+        "checkins:start",
+    ],
 )
 def test_a_stranger_gets_404_everywhere(
     client: Client, agreement: Agreement, calls: Need, carol: User, name: str
@@ -46,6 +53,7 @@ def test_a_stranger_gets_404_everywhere(
             "checkins:rhythm",
             "checkins:submit",
             "checkins:talk",
+            "checkins:start",
         }
         else client.get(reverse(name, args=args))
     )
@@ -53,7 +61,9 @@ def test_a_stranger_gets_404_everywhere(
     assert response.status_code == 404
 
 
-def test_a_party_chooses_a_rhythm(client: Client, agreement: Agreement, bob: User) -> None:
+def test_a_party_proposes_a_rhythm_and_it_starts_once_the_other_agrees(
+    client: Client, agreement: Agreement, alice: User, bob: User
+) -> None:
     client.force_login(bob)
 
     response = client.post(
@@ -61,8 +71,14 @@ def test_a_party_chooses_a_rhythm(client: Client, agreement: Agreement, bob: Use
     )
 
     assert response.status_code == 302
+    assert response["Location"].endswith("#rhythm")
+    assert not Schedule.objects.exists()  # until Alice agrees, nothing changes
+    assert "<bdi>Bob</bdi> proposes to check in every month." in client.get(page(agreement)).text
+    client.force_login(alice)
+    proposal = RhythmProposal.objects.get()
+    client.post(reverse("checkins:rhythm-agree", args=[agreement.public_id, proposal.pk]))
     assert Schedule.objects.get(agreement=agreement).rhythm == "monthly"
-    assert "You check in every month (chosen by <bdi>Bob</bdi>)" in client.get(page(agreement)).text
+    assert "You check in every month, as you all agreed." in client.get(page(agreement)).text
 
 
 def test_a_bad_rhythm_says_why_and_changes_nothing(
