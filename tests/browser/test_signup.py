@@ -23,7 +23,7 @@ def test_sign_up_verify_log_in_and_out_in_a_real_browser(page: Page, live_server
     page.on("request", remember)
 
     page.goto(base + "/")
-    page.get_by_role("link", name="Sign up").first.click()
+    page.get_by_role("link", name="Create an account").first.click()
     page.get_by_label("Email").fill("dana@example.com")
     page.get_by_label("Your name").fill("Dana")
     page.get_by_label("Choose a password").fill(PASSWORD)
