@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agreements', '0017_check_in_waits_and_events'),
+        ('agreements', '0017_words_one_voice'),
         ('checkins', '0002_ratings_append_only'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
