@@ -125,6 +125,8 @@
 
   function pill() { return document.getElementById("live-pending"); }
 
+  var pillHome = null;  // where the note lives in the page, outside the swapped region
+
   function showPill(news) {
     var note = pill();
     if (!note || !news || !news.count) return;  // nothing to read yet: the count stays
@@ -134,11 +136,26 @@
       say(news.pending);
     }
     note.hidden = false;
+    // On screen it sits at the foot; for the keyboard, Show comes right after the field being
+    // written in (one Tab away), until the region is swapped.
+    var active = document.activeElement;
+    if (active && active.matches("#negotiation textarea, #negotiation input") && active.nextElementSibling !== note) {
+      if (!pillHome) pillHome = {parent: note.parentNode, next: note.nextSibling};
+      active.after(note);
+    }
+  }
+
+  function homePill() {
+    var note = pill();
+    if (note && pillHome && note.parentNode !== pillHome.parent) {
+      pillHome.parent.insertBefore(note, pillHome.next);
+    }
   }
 
   function hidePill() {
     var note = pill();
     if (note) note.hidden = true;
+    homePill();
   }
 
   function hold(id, html, news) {
@@ -195,7 +212,7 @@
     });
     if (latest && latest.upto > announcedUpTo) tell({text: latest.text, upto: latest.upto, changed: changed});
     else glow(changed);
-    return changed;
+    return latest ? latest.changed || [] : [];  // in the order they happened
   }
 
   // htmx ----------------------------------------------------------------------------------
@@ -249,7 +266,18 @@
     var target = detail.target;
     var region = document.getElementById("negotiation");
     if (!detail.shouldSwap || !target || !target.id) return;
-    if (ownAction(detail)) ownSwaps += 1;
+    if (pill() && target.contains(pill())) homePill();  // never swapped away with the region
+    if (ownAction(detail)) {
+      ownSwaps += 1;
+      if (held.length) {
+        // What was held is older than what the action brings: ask for the region afresh
+        // (once the action's own region is in: see htmx:confirm).
+        held = [];
+        hidePill();
+        var refresher = document.querySelector('[data-live-region="negotiation"][hx-trigger*="live:refresh"]');
+        if (refresher) window.htmx.trigger(refresher, "live:refresh");
+      }
+    }
     if (!fromStream(detail)) return;
     if (detail.xhr.ownSwapsBefore !== ownSwaps) {
       // The person's own action came back while this was on its way: this may be older than
@@ -291,7 +319,7 @@
   document.addEventListener("click", function (event) {
     if (!event.target.closest || !event.target.closest(".live-pending__show")) return;
     var changed = showHeld();
-    var card = changed.length ? document.getElementById(changed[changed.length - 1]) : null;
+    var card = changed.length ? document.getElementById(changed[changed.length - 1]) : null;  // the latest
     if (!focusOn(card)) focusOn(document.getElementById("negotiation"));
   });
 

@@ -106,12 +106,19 @@ def test_a_change_glows_is_read_out_and_waits_while_you_write(
     expect(a.get_by_text(REMARK)).to_have_count(0)
     pictures(a, "live-pending")
 
-    # Show: both changes come in, both cards glow, and her note is still there, unsent.
-    pending.get_by_role("button", name=words.SHOW_CHANGES).click()
+    # Show, one Tab away from where she writes: both changes come in, both cards glow, focus
+    # goes to the last one changed, and her note is still there, unsent.
+    a.wait_for_function(
+        "document.getElementById('live-pending').previousElementSibling === document.activeElement"
+    )
+    a.keyboard.press("Tab")
+    expect(pending.get_by_role("button", name=words.SHOW_CHANGES)).to_be_focused()
+    a.keyboard.press("Enter")
     expect(pending).to_be_hidden()
     expect(card(a, COOK)).to_contain_text("Picked it up")
     expect(a.get_by_text(REMARK)).to_be_visible()
     expect(card(a, COOK)).to_have_class(GLOWS)
+    expect(card(a, COOK)).to_be_focused()
     pictures(a, "live-shown")
     note = card(a, CALL).get_by_role("textbox", name="My private note")
     expect(note).to_be_visible()
