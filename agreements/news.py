@@ -74,7 +74,6 @@ def since(*, agreement: Agreement, viewer: User, after: int) -> News:
     )
     if not events:
         return News(upto=after)
-    upto = events[-1].pk
     hidden_needs, unseen = (
         negotiation.hidden_from(agreement, viewer)
         if agreement.answer_independently
@@ -83,7 +82,8 @@ def since(*, agreement: Agreement, viewer: User, after: int) -> News:
     events = negotiation.mask_hidden_answers(events, hidden_needs, unseen, viewer)
     tell_apart(negotiation.current_people(agreement), [e.actor for e in events if e.actor])
     template = get_template("agreements/_event.html")
-    news = News(upto=upto)
+    # Up to the latest change this reader may see: a change hidden from them is not counted.
+    news = News(upto=max([after, *(e.pk for e in events)]))
     for event in events:
         line = html.unescape(strip_tags(template.render({"event": event})))
         news.lines.append(re.sub(r"\s+", " ", line).strip())

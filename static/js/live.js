@@ -284,7 +284,7 @@
       // what it brought. Ask again rather than swap it.
       detail.shouldSwap = false;
       var cause = detail.requestConfig.triggeringEvent;
-      window.htmx.trigger(detail.elt, cause.type, cause.detail);
+      window.htmx.trigger(detail.requestConfig.elt, cause.type, cause.detail);
       return;
     }
     // While anything in the negotiation is being written, none of it changes under the
@@ -311,7 +311,11 @@
     if (!ownAction(detail)) return;  // a live update (or a part loading) never moves focus
     var active = document.activeElement;
     if (active && active !== document.body && document.body.contains(active)) return;
-    if (!focusOn(news && news.focus ? document.getElementById(news.focus) : null)) {
+    // Where the server says; else where the link pointed (its #fragment); else what was swapped.
+    var asker = detail.requestConfig && detail.requestConfig.elt;
+    var fragment = ((asker && asker.getAttribute("href")) || "").split("#")[1];
+    if (!focusOn(news && news.focus ? document.getElementById(news.focus) : null) &&
+        !focusOn(fragment ? document.getElementById(fragment) : null)) {
       focusOn(target && target.id ? document.getElementById(target.id) : null);
     }
   });

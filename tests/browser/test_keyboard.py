@@ -151,6 +151,13 @@ def test_the_main_flows_work_with_the_keyboard_alone(
         page.keyboard.press("Enter")
         expect(page.locator("#sign-heading")).to_have_text(words.BEFORE_YOU_SIGN)
         focus_is_on(page, "sign-heading")
+        # Not yet: back to the signatures, focused; then sign after all.
+        tab_to(page, words.NOT_YET, within="signatures")
+        page.keyboard.press("Enter")
+        focus_is_on(page, "signatures")
+        tab_to(page, words.SIGN, within="signatures")
+        page.keyboard.press("Enter")
+        focus_is_on(page, "sign-heading")
         tab_to(page, words.SIGN, within="signatures")
         page.keyboard.press("Enter")
         focus_is_on(page, "signatures")

@@ -11,6 +11,7 @@ ANSWER_ONE_AT_A_TIME = "Answer one at a time"
 SEE_THE_AGREEMENT = "See the whole agreement"
 WHAT_YOU_PROPOSE = "What you propose instead"
 BEFORE_YOU_SIGN = "Before you sign"
+NOT_YET = "Not yet"
 LOG_IN = "Sign In"
 
 # Lines of the history, as they are also read out when they happen.
