@@ -369,7 +369,7 @@ def build(
         facilitator_requests=around.requests,
         groups=_groups(views),
         standing=_standing(live, people.parties, negotiating=version.is_open),
-        events=_mask_hidden_answers(around.events, hidden_needs, hidden_counters, viewer),
+        events=mask_hidden_answers(around.events, hidden_needs, hidden_counters, viewer),
         signed_by=around.signed_by,
         versions=around.versions,
         invitations=around.invitations,
@@ -746,7 +746,7 @@ def history(*, agreement: Agreement, version: Version, viewer: User) -> list[Eve
     )
     events = _latest_events(agreement, version, related=["actor", "need"])
     tell_apart(current_people(agreement), [e.actor for e in events if e.actor])
-    return _mask_hidden_answers(events, hidden_needs, hidden_counters, viewer)
+    return mask_hidden_answers(events, hidden_needs, hidden_counters, viewer)
 
 
 def current_people(agreement: Agreement) -> list[User]:
@@ -770,10 +770,10 @@ def history_since(
         .select_related("actor", "need")
         .order_by("created_at", "pk")
     )
-    return _mask_hidden_answers(events, hidden_needs, hidden_counters, viewer), hidden_counters
+    return mask_hidden_answers(events, hidden_needs, hidden_counters, viewer), hidden_counters
 
 
-def _mask_hidden_answers(
+def mask_hidden_answers(
     events: list[Event], hidden_needs: set[int], hidden_counters: set[int], viewer: User
 ) -> list[Event]:
     """While answers are hidden, the history says that someone answered, not what."""

@@ -17,6 +17,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pytest
 from django.core import mail
@@ -26,8 +27,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from agreements import services
-from agreements.models import Agreement, Need, Participant
+from agreements import news, services
+from agreements.models import Agreement, Event, Need, Participant
 from live import channel
 from notifications.models import Preferences
 from records import services as records
@@ -47,6 +48,9 @@ from tests.agreements.helpers import (
     text,
 )
 from tests.test_authorization_matrix import our_patterns
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
 
 pytestmark = pytest.mark.django_db
 
@@ -103,6 +107,7 @@ class Hidden:
     counter: Need
     answerer: User
     readers: dict[str, User]  # everyone else who reads the agreement
+    before: int = 0  # the last change before Bob answered: what an open page showed then
 
     @property
     def needs(self) -> list[Need]:
@@ -127,6 +132,7 @@ def hidden(alice: User, bob: User, carol: User, recorder: Recorder) -> Hidden:
         # Reminders quote needs for those who asked: a counter-proposal must never be quoted.
         Preferences.objects.update_or_create(user=user, defaults={"quote_needs": True})
     recorder.sent.clear()  # what was announced before anything was hidden
+    before = Event.objects.filter(agreement=agreement).latest("pk").pk
     with TestCase.captureOnCommitCallbacks(execute=True):  # as Bob's own request would
         answer(declined, bob, "decline", reason=REASON)
         answer(
@@ -139,7 +145,7 @@ def hidden(alice: User, bob: User, carol: User, recorder: Recorder) -> Hidden:
         )
     counter = Need.objects.get(answers=countered)
     readers = {"other party": alice, "author": carol, "facilitator": gina}
-    return Hidden(agreement, declined, countered, counter, bob, readers)
+    return Hidden(agreement, declined, countered, counter, bob, readers, before)
 
 
 def test_the_answers_really_are_given_and_hidden(hidden: Hidden) -> None:
@@ -268,6 +274,7 @@ class Seen:
     """Everything one reader was shown, with where."""
 
     pages: list[tuple[str, str]] = field(default_factory=list)  # (url, text as sent)
+    news: list[tuple[str, dict[str, object]]] = field(default_factory=list)  # (url, told)
 
     def add(self, url: str, body: str) -> None:
         self.pages.append((url, body))
@@ -294,24 +301,42 @@ def _check_shown(where: str, body: str, hidden: Hidden) -> None:
         assert "New since your last visit" not in card, f"{where}: {need} marked new"
 
 
+def _check_news(where: str, response: "TestResponse", hidden: Hidden, seen: Seen) -> None:
+    """What a page open since before Bob answered is told changed (read out in its aria-live
+    region, marked on its cards): the history's masked line, never a hidden need."""
+    told = response.headers.get(news.NEWS_HEADER, "")
+    if not told:
+        return
+    _check_shown(f"{where} (news)", told, hidden)
+    for need in hidden.needs:
+        assert need.statement not in told, f"{where} news names {need}"
+        assert f"need-{need.pk}" not in json.loads(told)["changed"], f"{where} marks {need}"
+    seen.news.append((where, json.loads(told)))
+
+
 def _walk(client: Client, hidden: Hidden, reader: User, seen: Seen) -> None:
+    # As a page open since before Bob answered asks: what changed since then comes with it.
+    since = {news.SEEN_HEADER: str(hidden.before)}
     for name in PAGES:
         for url in _url(name, hidden, reader):
-            for headers in ({}, HX) if name in REGIONS else ({},):
+            for headers in ({}, HX | since) if name in REGIONS else ({},):
                 response = client.get(url, headers=headers)
                 assert response.status_code in (200, 404), (url, response.status_code)
                 body = response.content.decode()
                 _check_shown(url, body, hidden)
+                _check_news(url, response, hidden, seen)
                 seen.add(url, body)
     for name in NEED_PAGES:
         for need in hidden.needs:
             url = next(_url(name, hidden, reader, need))
-            response = client.get(url, headers=HX if name == "agreements:need-card" else {})
+            card = name == "agreements:need-card"
+            response = client.get(url, headers=HX | since if card else {})
             if need == hidden.counter:
                 # Exactly as for a need that does not exist.
                 assert response.status_code == 404, (url, response.status_code)
             body = response.content.decode()
             _check_shown(url, body, hidden)
+            _check_news(url, response, hidden, seen)
             seen.add(url, body)
     for name in NEED_ACTIONS:
         url = next(_url(name, hidden, reader, hidden.counter))
@@ -350,6 +375,9 @@ def test_nothing_anyone_else_is_shown_gives_a_hidden_answer_away(
     served.clear()
     _walk(client, hidden, user, seen)
     assert served, "the last walk met a warm cache"
+    # The walk did hear the news: Bob's answers, as the history says them, and nothing more.
+    said = {str(told["text"]) for _url, told in seen.news}
+    assert said == {"Bob answered a need. Bob answered a need."}, said
     assert any("/export.json" in url for url, _body in seen.pages)
     # The emails and the live updates this reader was sent.
     for email in mail.outbox:

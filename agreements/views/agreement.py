@@ -23,7 +23,7 @@ from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefre
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
-from agreements import kept, negotiation, revisions, services, signals
+from agreements import kept, negotiation, news, revisions, services, signals
 from agreements.compare import compare
 from agreements.dashboard import waits_on
 from agreements.forms import AgreementForm, CompareForm, RenegotiateForm, RespondByForm
@@ -99,10 +99,15 @@ def after_action(
     *,
     anchor: str = "",
     error: str = "",
+    answered: bool = False,
 ) -> HttpResponse:
-    """htmx: the negotiation region, fresh. Without JavaScript: back to the page."""
+    """htmx: the negotiation region, fresh, saying what changed and where focus goes next.
+    Without JavaScript: back to the page, at `anchor`."""
     if request.htmx:
-        return render_page(request, participant, version, region="negotiation", error=error)
+        template, context = _page(request, participant, version, region="negotiation", error=error)
+        response = render(request, template, context)
+        focus = _next_focus(context["view"], anchor=anchor, error=error, answered=answered)
+        return news.tell(response, request, participant.agreement, request.user, focus=focus)
     if error:
         messages.error(request, error)
     url = reverse("agreements:detail", args=[participant.agreement.public_id])
@@ -111,17 +116,31 @@ def after_action(
     return redirect(f"{url}#{anchor}" if anchor else url)
 
 
+def _next_focus(view: negotiation.VersionView, *, anchor: str, error: str, answered: bool) -> str:
+    """Where focus goes after the person's own action, so it never falls to the page's start:
+    what went wrong; after an answer, the next need waiting on them; else what they acted on."""
+    if error:
+        return "negotiation-error"
+    waiting = view.groups.get("waiting") or []
+    if answered and waiting:
+        return waiting[0].dom_id
+    return anchor or (waiting[0].dom_id if waiting else "negotiation")
+
+
 def act_on(
     request: AuthenticatedHttpRequest,
     participant: Participant,
     need: Need,
     rule: Callable[[], object],
+    *,
+    answered: bool = False,
 ) -> HttpResponse:
     try:
         rule()
     except NegotiationError as error:
         return after_action(request, participant, need.version, error=error.message)
-    return after_action(request, participant, need.version, anchor=f"need-{need.pk}")
+    anchor = f"need-{need.pk}"
+    return after_action(request, participant, need.version, anchor=anchor, answered=answered)
 
 
 @login_required
@@ -166,7 +185,10 @@ def show(
             kept.keep_page(place, page)
     if shown and shown != page.shown:
         return HttpResponseClientRefresh()  # a new version opened: the whole page changes
-    return HttpResponse(kept.for_browser(request, page.html))
+    response = HttpResponse(kept.for_browser(request, page.html))
+    if request.htmx:
+        news.tell(response, request, participant.agreement, request.user)
+    return response
 
 
 def _render_to_keep(
@@ -245,7 +267,8 @@ def agreement_history(request: AuthenticatedHttpRequest, public_id: str) -> Http
     version = negotiation.current_version(agreement)
     events = negotiation.history(agreement=agreement, version=version, viewer=request.user)
     kept.render_history(events, revisions.revision(agreement).cards)
-    return render(request, "agreements/_history.html", {"events": events})
+    response = render(request, "agreements/_history.html", {"events": events})
+    return news.tell(response, request, agreement, request.user)
 
 
 @login_required

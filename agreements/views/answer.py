@@ -18,9 +18,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.http import AuthenticatedHttpRequest
-from agreements import dashboard, kept, negotiation, services
+from agreements import dashboard, kept, negotiation, news, services
 from agreements.forms import RespondForm
-from agreements.models import Agreement, Need, Participant, Response
+from agreements.models import Agreement, Event, Need, Participant, Response
 from agreements.negotiation import NeedView
 from agreements.services import NegotiationError
 from agreements.views.access import need_for, participant_for
@@ -104,11 +104,18 @@ def _flow(
         "answered": len(answered),
         **extra,
     }
+    # The latest change the flow shows: what an answer given here is announced after.
+    latest = Event.objects.filter(agreement=agreement).order_by("-pk").first()
+    context["last_event_id"] = latest.pk if latest else 0
     if request.htmx and request.method == "POST":
         # The navigation count, fresh, swapped in out of band with the region.
         context["waiting_count"] = kept.waiting_count_update(request.user)
     template = "agreements/answer.html" + ("#flow" if request.htmx else "")
-    return render(request, template, context)
+    response = render(request, template, context)
+    if request.htmx:
+        # Focus goes to the next need's words (or the end of the round): `autofocus` there.
+        news.tell(response, request, agreement, request.user)
+    return response
 
 
 @login_required

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
-from agreements import kept, negotiation, revisions, rules, services
+from agreements import kept, negotiation, news, revisions, rules, services
 from agreements.forms import (
     CommentForm,
     NeedForm,
@@ -132,9 +132,10 @@ def _card(
     if item is None:  # need_for lets through only what the page shows: never, but never a leak
         raise Http404
     if extra:  # a message for this person, this once: not a card to keep
-        return render(request, "agreements/_need.html", {"view": view, "item": item, **extra})
+        response = render(request, "agreements/_need.html", {"view": view, "item": item, **extra})
+        return news.tell(response, request, participant.agreement, request.user, focus=item.dom_id)
     kept.render_cards(request, view, [item], revisions.revision(participant.agreement).cards)
-    return HttpResponse(item.html)
+    return news.tell(HttpResponse(item.html), request, participant.agreement, request.user)
 
 
 @login_required
@@ -310,7 +311,7 @@ def need_respond(request: AuthenticatedHttpRequest, public_id: str, pk: int) -> 
             messages.error(request, error.message)
             return redirect(_respond_in_turn(public_id, need))
         return redirect("agreements:answer", public_id)
-    return act_on(request, participant, need, respond)
+    return act_on(request, participant, need, respond, answered=True)
 
 
 @login_required
