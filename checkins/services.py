@@ -17,8 +17,7 @@ from accounts.models import User
 from accounts.text import clean_long_text
 from agreements import revisions
 from agreements.models import Agreement, Event, Need, NeedState, Participant, Version
-from agreements.services import NegotiationError, settle
-from agreements.services.core import _lock_latest_version, _record
+from agreements.services import NegotiationError, lock_latest_version, record_event, settle
 from checkins.models import (
     WEIGHT,
     WINDOW,
@@ -130,7 +129,7 @@ def rhythm_propose(
     A new proposal takes the place of a pending one. Proposing what the pending proposal says
     agrees to it; proposing the rhythm already in place declines the pending one (None)."""
     now = now or timezone.now()
-    _lock_latest_version(agreement.pk)
+    lock_latest_version(agreement.pk)
     _party(agreement, party)
     if rhythm and rhythm not in Rhythm.values:
         raise NegotiationError(_("Choose every week, every two weeks or every month."))
@@ -155,13 +154,15 @@ def rhythm_propose(
         agreement=agreement, rhythm=rhythm, proposed_by=party, proposed_at=now
     )
     RhythmAgreement.objects.create(proposal=proposal, party=party, given_at=now)
-    _record(Event.Kind.RHYTHM_PROPOSED, agreement=agreement, actor=party, now=now, rhythm=rhythm)
+    record_event(
+        Event.Kind.RHYTHM_PROPOSED, agreement=agreement, actor=party, now=now, rhythm=rhythm
+    )
     _rhythm_settle(proposal, now)
     return proposal
 
 
 def _lock_proposal(proposal: RhythmProposal, party: User) -> RhythmProposal:
-    _lock_latest_version(proposal.agreement_id)
+    lock_latest_version(proposal.agreement_id)
     locked = (
         RhythmProposal.objects.select_for_update(of=("self",))
         .select_related("agreement")
@@ -185,7 +186,7 @@ def rhythm_agree(
     if not proposal.is_pending:
         raise NegotiationError(_("This proposal is settled already; the page shows where it is."))
     RhythmAgreement.objects.create(proposal=proposal, party=party, given_at=now)
-    _record(
+    record_event(
         Event.Kind.RHYTHM_AGREED,
         agreement=proposal.agreement,
         actor=party,
@@ -210,7 +211,7 @@ def rhythm_decline(
         raise NegotiationError(_("This proposal is settled already; the page shows where it is."))
     proposal.state, proposal.decided_at = RhythmProposal.State.DECLINED, now
     proposal.save(update_fields=["state", "decided_at"])
-    _record(
+    record_event(
         Event.Kind.RHYTHM_DECLINED,
         agreement=proposal.agreement,
         actor=party,
@@ -244,7 +245,7 @@ def _rhythm_settle(proposal: RhythmProposal, now: datetime.datetime) -> None:
         rhythm=proposal.rhythm,
         now=now,
     )
-    _record(
+    record_event(
         Event.Kind.RHYTHM_SET,
         agreement=proposal.agreement,
         actor=None,
@@ -273,7 +274,7 @@ def check_in_start(
     already, that one (False). It stays open as long as one opened by the rhythm, whose next
     check-in then comes one period after this one."""
     now = now or timezone.now()
-    latest = _lock_latest_version(agreement.pk)
+    latest = lock_latest_version(agreement.pk)
     _party(agreement, party)
     current = (
         CheckIn.objects.filter(agreement=agreement, opens_at__lte=now, closes_at__gt=now)
@@ -299,7 +300,7 @@ def check_in_start(
     if schedule is not None:
         schedule.started_at = now
         schedule.save(update_fields=["started_at"])
-    _record(
+    record_event(
         Event.Kind.CHECK_IN_STARTED,
         agreement=agreement,
         actor=party,
@@ -324,7 +325,7 @@ def check_ins_open_due(*, now: datetime.datetime | None = None) -> int:
 @transaction.atomic
 def _open_due(schedule: Schedule, now: datetime.datetime) -> bool:
     agreement = schedule.agreement
-    latest = _lock_latest_version(agreement.pk)
+    latest = lock_latest_version(agreement.pk)
     if latest.state != Version.State.SEALED:
         return False  # in negotiation: nothing settled to check on
     # As it is now, under the lock: stopped meanwhile, or moved by a check-in started now.
@@ -396,7 +397,7 @@ def check_in_submit(
     """Say of each commitment made to you whether it was kept: `ratings` maps (need id, keeper
     id) to (verdict, note), one entry for every commitment, no more."""
     now = now or timezone.now()
-    _lock_latest_version(check_in.agreement_id)
+    lock_latest_version(check_in.agreement_id)
     check_in = (
         CheckIn.objects.select_for_update(of=("self",))
         .select_related("version")

@@ -22,7 +22,13 @@ invitations imports needs (an inviter's drafts can go down the moment someone jo
 """
 
 from agreements.services.agreements import agreement_create, agreement_leave
-from agreements.services.core import NegotiationError, derived_waits, settle
+from agreements.services.core import (
+    NegotiationError,
+    derived_waits,
+    lock_latest_version,
+    record_event,
+    settle,
+)
 from agreements.services.facilitators import (
     facilitator_consent,
     facilitator_end,
@@ -78,16 +84,17 @@ from agreements.services.versions import (
 )
 
 __all__ = [
+    "AddressTaken",
     "FORGOTTEN_DOMAIN",
     "INVITATION_LIFETIME",
     "INVITATION_SALT",
-    "RESPOND_BY_LIMIT",
-    "AddressTaken",
     "NegotiationError",
+    "RESPOND_BY_LIMIT",
     "address_changed",
     "address_has_account",
     "agreement_create",
     "agreement_leave",
+    "derived_waits",
     "facilitator_consent",
     "facilitator_end",
     "facilitators_of",
@@ -100,15 +107,16 @@ __all__ = [
     "invitation_from_token",
     "invitation_join",
     "invitation_joined_with",
-    "invitation_was_used",
     "invitation_resend",
     "invitation_revoke",
     "invitation_token",
     "invitation_url",
+    "invitation_was_used",
     "invitations_forget",
     "is_forgotten",
     "is_invitee",
     "latest_answers",
+    "lock_latest_version",
     "masked_address",
     "need_comment",
     "need_delete_draft",
@@ -123,8 +131,8 @@ __all__ = [
     "needs_put_down_all",
     "open_needs",
     "private_note_save",
+    "record_event",
     "settle",
-    "derived_waits",
     "version_renegotiate",
     "version_set_respond_by",
     "version_sign",

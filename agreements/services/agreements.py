@@ -19,12 +19,12 @@ from agreements.models import (
 from agreements.services.core import (
     NegotiationError,
     _check_text,
-    _lock_latest_version,
     _now,
-    _record,
     _take_off_table,
     _touch,
     _unsign,
+    lock_latest_version,
+    record_event,
 )
 from agreements.services.facilitators import _settle_facilitators
 
@@ -60,7 +60,7 @@ def agreement_create(
     version = Version.objects.create(
         agreement=agreement, number=1, opened_by=creator, opened_at=now
     )
-    _record(Event.Kind.CREATED, agreement=agreement, actor=creator, now=now, version=version)
+    record_event(Event.Kind.CREATED, agreement=agreement, actor=creator, now=now, version=version)
     return agreement
 
 
@@ -72,7 +72,7 @@ def agreement_leave(
     your drafts are deleted, your open needs withdrawn, and you no longer owe anyone an answer.
     Leaving again (a second click while the first was on its way) changes nothing."""
     now = _now(now)
-    _lock_latest_version(agreement.pk)
+    lock_latest_version(agreement.pk)
     participant = (
         Participant.objects.select_for_update()
         .filter(agreement=agreement, user=user, left_at__isnull=True)
@@ -104,6 +104,6 @@ def agreement_leave(
             else:
                 _take_off_table(need, Need.Status.WITHDRAWN, now)
         _unsign(version)
-    _record(Event.Kind.LEFT, agreement=agreement, actor=user, now=now, version=version)
+    record_event(Event.Kind.LEFT, agreement=agreement, actor=user, now=now, version=version)
     if participant.role == Participant.Role.PARTY:
         _settle_facilitators(agreement, now)  # the one still to agree may have been them

@@ -1,4 +1,4 @@
-"""What every change is made of: NegotiationError, recording what happened (`_record`) and
+"""What every change is made of: NegotiationError, recording what happened (`record_event`) and
 settling the agreement after it (`settle`), the locks, and the checks several topics share.
 
 Changes to one agreement are applied one after the other (PostgreSQL row locks), always in the same
@@ -30,7 +30,7 @@ def _now(now: datetime.datetime | None) -> datetime.datetime:
     return now or timezone.now()
 
 
-def _record(
+def record_event(
     kind: Event.Kind,
     *,
     agreement: Agreement,
@@ -40,6 +40,8 @@ def _record(
     need: Need | None = None,
     **data: Any,
 ) -> Event:
+    """Add a change to the agreement's history (the apps built on the core record theirs here
+    too), inside the caller's transaction."""
     event = Event.objects.create(
         agreement=agreement,
         version=version,
@@ -57,7 +59,7 @@ def _record(
     return event
 
 
-def _lock_latest_version(agreement_id: int) -> Version:
+def lock_latest_version(agreement_id: int) -> Version:
     """Hold the agreement's latest version until this transaction ends: what `settle` works
     under. A rule that locks people's rows too (leaving, facilitators) takes this first, so
     that every change to one agreement takes its locks in the same order. A "no key" lock: rows
@@ -102,7 +104,7 @@ def settle(agreement: Agreement, *, now: datetime.datetime, announce: bool = Tru
     only, as a migration needs (the other apps' models may not match its point of the schema
     yet) and as a check that compares them does; then the apps are not asked who waits on whom
     either, and the rows they added stay as they are."""
-    version = _lock_latest_version(agreement.pk)
+    version = lock_latest_version(agreement.pk)
     loaded = load(agreement, version)
     if version.is_open:  # a closed version's needs never change
         moved = []
@@ -183,7 +185,7 @@ def _version_changed(
 ) -> Event:
     """What the version says changed: the signatures given so far no longer hold."""
     _unsign(version)
-    return _record(
+    return record_event(
         kind, agreement=version.agreement, actor=actor, now=now, version=version, need=need, **data
     )
 

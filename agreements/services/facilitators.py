@@ -7,7 +7,13 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from agreements.models import Agreement, Event, FacilitatorConsent, Participant
-from agreements.services.core import NegotiationError, _lock_latest_version, _now, _party, _record
+from agreements.services.core import (
+    NegotiationError,
+    _now,
+    _party,
+    lock_latest_version,
+    record_event,
+)
 
 
 def _consenting(agreement: Agreement) -> set[int]:
@@ -32,7 +38,7 @@ def _settle_facilitators(agreement: Agreement, now: datetime.datetime) -> None:
             continue  # as it should be; and with no party left, nobody can agree
         facilitator.access_from = now if agreed else None
         facilitator.save(update_fields=["access_from"])
-        _record(
+        record_event(
             Event.Kind.FACILITATOR_ADMITTED if agreed else Event.Kind.FACILITATOR_PAUSED,
             agreement=agreement,
             actor=None,
@@ -51,7 +57,7 @@ def facilitators_of(agreement: Agreement) -> list[User]:
 
 
 def _lock_facilitator(facilitator: Participant, party: User) -> Participant:
-    _lock_latest_version(facilitator.agreement_id)
+    lock_latest_version(facilitator.agreement_id)
     locked = (
         Participant.objects.select_for_update(of=("self",))
         .select_related("agreement", "user")
@@ -74,7 +80,7 @@ def facilitator_consent(
         facilitator=facilitator, party=party, defaults={"given_at": now}
     )
     if created:
-        _record(
+        record_event(
             Event.Kind.FACILITATOR_CONSENTED,
             agreement=facilitator.agreement,
             actor=party,
@@ -98,7 +104,7 @@ def facilitator_end(
     waiting = facilitator.access_from is None
     facilitator.left_at = now
     facilitator.save(update_fields=["left_at"])
-    _record(
+    record_event(
         Event.Kind.FACILITATOR_DECLINED if waiting else Event.Kind.FACILITATOR_ENDED,
         agreement=facilitator.agreement,
         actor=party,

@@ -32,11 +32,11 @@ from agreements.services.core import (
     NegotiationError,
     _check_text,
     _lock_agreement,
-    _lock_latest_version,
     _now,
     _party,
-    _record,
     _unsign,
+    lock_latest_version,
+    record_event,
     settle,
 )
 from agreements.services.facilitators import _settle_facilitators, facilitators_of
@@ -218,7 +218,7 @@ def invitation_create(
         message=message,
         put_down_on_join=put_down_on_join and role == Participant.Role.PARTY,
     )
-    _record(Event.Kind.INVITED, agreement=agreement, actor=inviter, now=now, email=email)
+    record_event(Event.Kind.INVITED, agreement=agreement, actor=inviter, now=now, email=email)
     transaction.on_commit(lambda: _send_invitation(invitation))
     return invitation
 
@@ -251,7 +251,7 @@ def invitation_resend(
     invitation.sent_at = now
     invitation.expires_at = now + INVITATION_LIFETIME
     invitation.save(update_fields=["nonce", "sent_at", "expires_at"])
-    _record(
+    record_event(
         Event.Kind.INVITATION_RESENT,
         agreement=invitation.agreement,
         actor=actor,
@@ -270,7 +270,7 @@ def invitation_revoke(
     invitation = _lock_pending_invitation(invitation.pk, actor, now)
     invitation.revoked_at = now
     invitation.save(update_fields=["revoked_at"])
-    _record(
+    record_event(
         Event.Kind.INVITATION_REVOKED,
         agreement=invitation.agreement,
         actor=actor,
@@ -302,7 +302,7 @@ def invitations_forget(
             invitation.revoked_at = now
         invitation.save(update_fields=["email", "revoked_at"])
         if pending:
-            _record(
+            record_event(
                 Event.Kind.INVITATION_REVOKED,
                 agreement=invitation.agreement,
                 # Theirs they took back; one to them was withdrawn by nobody in particular.
@@ -444,7 +444,7 @@ def _join(
         invitation_from_token(token, now=now)  # re-checked under the lock: still the newest link
     invitation_check_invitee(invitation=invitation, user=user)
     agreement = invitation.agreement
-    _lock_latest_version(agreement.pk)
+    lock_latest_version(agreement.pk)
     participant, created = Participant.objects.select_for_update().get_or_create(
         agreement=agreement, user=user, defaults={"role": invitation.role, "joined_at": now}
     )
@@ -477,7 +477,7 @@ def _join(
         FacilitatorConsent.objects.create(
             facilitator=participant, party=inviter, given_at=invitation.created_at
         )
-    _record(Event.Kind.JOINED, agreement=agreement, actor=user, now=now, version=version)
+    record_event(Event.Kind.JOINED, agreement=agreement, actor=user, now=now, version=version)
     _settle_facilitators(agreement, now)
     if (
         invitation.put_down_on_join

@@ -17,10 +17,10 @@ from agreements.services.core import (
     _lock_open_version,
     _now,
     _party,
-    _record,
     _take_off_table,
     _touch,
     _version_changed,
+    record_event,
 )
 
 
@@ -362,7 +362,7 @@ def need_comment(
     comment = Comment.objects.create(need=need, author=author, body=body, created_at=now)
     need.changed_at = now
     need.save(update_fields=["changed_at"])
-    _record(
+    record_event(
         Event.Kind.COMMENTED,
         agreement=version.agreement,
         actor=author,

@@ -24,7 +24,7 @@ from agreements.services.core import (
     _lock_open_version,
     _now,
     _party,
-    _record,
+    record_event,
 )
 
 
@@ -49,7 +49,9 @@ def version_sign(*, version: Version, party: User, now: datetime.datetime | None
     )
     if not signed_now:
         return version  # signing again changes nothing, and records nothing
-    _record(Event.Kind.SIGNED, agreement=version.agreement, actor=party, now=now, version=version)
+    record_event(
+        Event.Kind.SIGNED, agreement=version.agreement, actor=party, now=now, version=version
+    )
     parties = set(
         Participant.objects.parties()
         .filter(agreement_id=version.agreement_id)
@@ -60,7 +62,7 @@ def version_sign(*, version: Version, party: User, now: datetime.datetime | None
         version.state = Version.State.SEALED
         version.sealed_at = now
         version.save(update_fields=["state", "sealed_at"])
-        _record(
+        record_event(
             Event.Kind.SEALED, agreement=version.agreement, actor=None, now=now, version=version
         )
     return version
@@ -86,7 +88,7 @@ def version_set_respond_by(
         raise NegotiationError(_("Choose a date after today and within a year."))
     version.respond_by = respond_by
     version.save(update_fields=["respond_by"])
-    _record(
+    record_event(
         Event.Kind.RESPOND_BY,
         agreement=version.agreement,
         actor=party,
@@ -162,7 +164,7 @@ def version_renegotiate(
     _carry_agreed(agreement, current, version, now)
     # Drafts are private notes, not part of the record: they move on with the negotiation.
     Need.objects.filter(version=current, status=Need.Status.DRAFT).update(version=version)
-    _record(
+    record_event(
         Event.Kind.RENEGOTIATED,
         agreement=agreement,
         actor=party,
