@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agreements', '0017_words_one_voice'),
+        ('agreements', '0017_words_and_check_in_waits'),
         ('checkins', '0002_ratings_append_only'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
