@@ -458,6 +458,7 @@ class Event(models.Model):
         RHYTHM_PROPOSED = "rhythm_proposed", _("proposed how often to check in")
         RHYTHM_AGREED = "rhythm_agreed", _("agreed how often to check in")
         RHYTHM_DECLINED = "rhythm_declined", _("declined a change to how often to check in")
+        RHYTHM_WITHDRAWN = "rhythm_withdrawn", _("withdrew a proposed rhythm")
         RHYTHM_SET = "rhythm_set", _("Everyone agreed how often to check in")
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="events")

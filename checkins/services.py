@@ -74,13 +74,20 @@ def _parties(agreement: Agreement) -> set[int]:
     )
 
 
-def check_in_waiting_on(check_in: CheckIn, parties: set[int], now: datetime.datetime) -> list[int]:
+def check_in_waiting_on(
+    check_in: CheckIn,
+    parties: set[int],
+    now: datetime.datetime,
+    progress: "Progress | None" = None,
+) -> list[int]:
     """Whom an open check-in waits on: every current party a commitment was made to, until
-    they have checked in. Nobody, once it closed (or before it opened)."""
+    they have checked in. Nobody, once it closed (or before it opened). `progress`: where the
+    check-in stands, when the caller has it loaded already."""
     if not check_in.opens_at <= now < check_in.closes_at:
         return []
-    owed = {need.author_id for need, _keeper in commitments(check_in.version)} & parties
-    return sorted(owed - submitted(check_in))
+    progress = progress or Progress.of([check_in])
+    owed = set(progress.authors(check_in)) & parties
+    return sorted(owed - progress.done[check_in.pk])
 
 
 def rhythm_waiting_on(proposal: RhythmProposal, parties: set[int], agreed: set[int]) -> list[int]:
@@ -123,11 +130,12 @@ def pending_rhythm(agreement: Agreement) -> RhythmProposal | None:
 @transaction.atomic
 def rhythm_propose(
     *, agreement: Agreement, party: User, rhythm: str, now: datetime.datetime | None = None
-) -> RhythmProposal | None:
+) -> RhythmProposal:
     """Propose how often to check in (an empty rhythm: stop). It takes effect once every other
     current party has agreed (at once for a party alone); until then the rhythm stays as it is.
     A new proposal takes the place of a pending one. Proposing what the pending proposal says
-    agrees to it; proposing the rhythm already in place declines the pending one (None)."""
+    agrees to it; proposing the rhythm already in place changes nothing (declining a pending
+    proposal is the Decline button's, `rhythm_decline`)."""
     now = now or timezone.now()
     lock_latest_version(agreement.pk)
     _party(agreement, party)
@@ -143,10 +151,7 @@ def rhythm_propose(
             return rhythm_agree(proposal=pending, party=party, now=now)
         return pending  # a second click
     if rhythm == current_rhythm(agreement):
-        if pending is None:
-            raise NegotiationError(_("That is already how often you check in."))
-        rhythm_decline(proposal=pending, party=party, now=now)
-        return None
+        raise NegotiationError(_("That is already how often you check in."))
     if pending is not None:
         pending.state, pending.decided_at = RhythmProposal.State.REPLACED, now
         pending.save(update_fields=["state", "decided_at"])
@@ -201,8 +206,8 @@ def rhythm_agree(
 def rhythm_decline(
     *, proposal: RhythmProposal, party: User, now: datetime.datetime | None = None
 ) -> RhythmProposal:
-    """Decline a proposed rhythm (its proposer withdraws it so): the rhythm stays as it is.
-    Declining twice changes nothing."""
+    """Decline a proposed rhythm (its proposer withdraws it so, recorded as withdrawn): the
+    rhythm stays as it is. Declining twice changes nothing."""
     now = now or timezone.now()
     proposal = _lock_proposal(proposal, party)
     if proposal.state == RhythmProposal.State.DECLINED:
@@ -211,8 +216,9 @@ def rhythm_decline(
         raise NegotiationError(_("This proposal is settled already; the page shows where it is."))
     proposal.state, proposal.decided_at = RhythmProposal.State.DECLINED, now
     proposal.save(update_fields=["state", "decided_at"])
+    withdrawn = proposal.proposed_by_id == party.pk
     record_event(
-        Event.Kind.RHYTHM_DECLINED,
+        Event.Kind.RHYTHM_WITHDRAWN if withdrawn else Event.Kind.RHYTHM_DECLINED,
         agreement=proposal.agreement,
         actor=party,
         now=now,
@@ -353,10 +359,6 @@ def _open_due(schedule: Schedule, now: datetime.datetime) -> bool:
     return created
 
 
-def submitted(check_in: CheckIn) -> set[int]:
-    return set(check_in.submissions.values_list("party_id", flat=True))
-
-
 @dataclass
 class Progress:
     """Where a set of check-ins stand: who has checked in, and the commitments of each version
@@ -395,7 +397,8 @@ def check_in_submit(
     now: datetime.datetime | None = None,
 ) -> Submission:
     """Say of each commitment made to you whether it was kept: `ratings` maps (need id, keeper
-    id) to (verdict, note), one entry for every commitment, no more."""
+    id) to (verdict, note), one entry for every commitment, no more. Checking in twice
+    changes nothing: the first submission stands."""
     now = now or timezone.now()
     lock_latest_version(check_in.agreement_id)
     check_in = (
@@ -404,12 +407,13 @@ def check_in_submit(
         .get(pk=check_in.pk)
     )
     _party(check_in.agreement, party)
+    existing = Submission.objects.filter(check_in=check_in, party=party).first()
+    if existing is not None:
+        return existing  # a second click: checked in once, and that is that
     if now < check_in.opens_at:
         raise NegotiationError(_("This check-in has not opened yet."))
     if check_in.is_closed(now):
         raise NegotiationError(_("This check-in has closed."))
-    if Submission.objects.filter(check_in=check_in, party=party).exists():
-        raise NegotiationError(_("You have already checked in."))
     expected = {(need.pk, keeper.pk) for need, keeper in commitments_to(check_in.version, party)}
     if not expected:
         raise NegotiationError(_("Nobody has made you a commitment to check on."))
@@ -475,10 +479,7 @@ class CheckInView:
     mine: list[Rating] = field(default_factory=list)
     shown: list[Rating] = field(default_factory=list)  # everyone's, once revealed
     to_rate: list[Commitment] = field(default_factory=list)
-
-    @property
-    def waiting_for(self) -> list[User]:
-        return [user for user in self.required if user.pk not in self.submitted]
+    waiting_for: list[User] = field(default_factory=list)  # `check_in_waiting_on`
 
 
 def check_in_views(
@@ -497,6 +498,7 @@ def check_in_views(
     ):
         ratings[rating.check_in_id].append(rating)
     progress = Progress.of(check_ins)
+    parties = _parties(agreement)
     views = []
     for check_in in check_ins:
         owed = progress.owed[check_in.version_id]
@@ -510,6 +512,10 @@ def check_in_views(
             submitted=progress.done[check_in.pk],
             mine=[r for r in ratings[check_in.pk] if r.rater_id == viewer.pk],
             shown=ratings[check_in.pk] if revealed else [],
+            waiting_for=sorted(
+                (authors[pk] for pk in check_in_waiting_on(check_in, parties, now, progress)),
+                key=lambda user: user.name,
+            ),
         )
         if is_party and view.open and viewer.pk not in view.submitted:
             view.to_rate = [(need, keeper) for need, keeper in owed if need.author_id == viewer.pk]

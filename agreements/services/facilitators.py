@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from agreements.models import Agreement, Event, FacilitatorConsent, Participant
+from agreements.rules import still_to_consent
 from agreements.services.core import (
     NegotiationError,
     _now,
@@ -32,7 +33,8 @@ def _settle_facilitators(agreement: Agreement, now: datetime.datetime) -> None:
         agreement=agreement, role=Participant.Role.FACILITATOR, left_at__isnull=True
     )
     for facilitator in present.select_related("user"):
-        agreed = parties <= set(facilitator.consents.values_list("party_id", flat=True))
+        consented = set(facilitator.consents.values_list("party_id", flat=True))
+        agreed = not still_to_consent(parties, consented)
         reading = facilitator.access_from is not None
         if reading == agreed or (not reading and not parties):
             continue  # as it should be; and with no party left, nobody can agree

@@ -28,6 +28,7 @@ from agreements.compare import compare
 from agreements.dashboard import waits_on
 from agreements.forms import AgreementForm, CompareForm, RenegotiateForm, RespondByForm
 from agreements.models import Agreement, Need, Participant, Version, Wait
+from agreements.rules import still_to_consent
 from agreements.services import NegotiationError
 from agreements.views.access import participant_for, party_for, place_for
 
@@ -236,7 +237,8 @@ def _waiting_page(request: AuthenticatedHttpRequest, participant: Participant) -
     """What a facilitator sees until every party has agreed: who they wait for, nothing else."""
     agreed = set(participant.consents.values_list("party_id", flat=True))
     parties = Participant.objects.parties().filter(agreement=participant.agreement).order_by("pk")
-    waiting_on = [p.user.name for p in parties.select_related("user") if p.user_id not in agreed]
+    names = {p.user_id: p.user.name for p in parties.select_related("user")}
+    waiting_on = [names[user_id] for user_id in still_to_consent(names, agreed)]
     context = {"agreement": participant.agreement, "waiting_on": waiting_on}
     return render(request, "agreements/facilitator_waiting.html", context)
 

@@ -329,6 +329,55 @@ def test_proposing_the_rhythm_in_place_says_so(agreement: Agreement, alice: User
     assert not RhythmProposal.objects.exists()
 
 
+def test_proposing_the_rhythm_in_place_leaves_someone_elses_proposal_alone(
+    agreement: Agreement, alice: User, bob: User
+) -> None:
+    services.schedule_set(agreement=agreement, party=alice, rhythm="weekly")
+    proposal = services.rhythm_propose(agreement=agreement, party=bob, rhythm="monthly")
+
+    with pytest.raises(core.NegotiationError, match="That is already how often you check in."):
+        services.rhythm_propose(agreement=agreement, party=alice, rhythm="weekly")
+
+    proposal.refresh_from_db()
+    assert proposal.state == RhythmProposal.State.PENDING
+    assert not Event.objects.filter(kind=Event.Kind.RHYTHM_DECLINED).exists()
+    assert Schedule.objects.get(agreement=agreement).rhythm == "weekly"
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_proposing_the_rhythm_in_place_says_so_on_the_page(
+    client: Client, agreement: Agreement, alice: User, bob: User, htmx: bool
+) -> None:
+    services.schedule_set(agreement=agreement, party=alice, rhythm="weekly")
+    proposal = services.rhythm_propose(agreement=agreement, party=bob, rhythm="monthly")
+    client.force_login(alice)
+    url = reverse("checkins:rhythm", args=[agreement.public_id])
+
+    if htmx:
+        response = client.post(url, {"rhythm": "weekly"}, headers={"HX-Request": "true"})
+    else:
+        response = client.post(url, {"rhythm": "weekly"}, follow=True)
+
+    assert "That is already how often you check in." in response.text
+    proposal.refresh_from_db()
+    assert proposal.state == RhythmProposal.State.PENDING
+
+
+def test_the_proposer_withdrawing_is_recorded_as_withdrawn(
+    client: Client, agreement: Agreement, alice: User, bob: User
+) -> None:
+    proposal = services.rhythm_propose(agreement=agreement, party=alice, rhythm="weekly")
+
+    services.rhythm_decline(proposal=proposal, party=alice)
+
+    kinds = set(Event.objects.filter(kind__startswith="rhythm").values_list("kind", flat=True))
+    assert kinds == {"rhythm_proposed", "rhythm_withdrawn"}
+    client.force_login(bob)
+    history = client.get(reverse("agreements:detail", args=[agreement.public_id])).text
+    assert "<bdi>Alice</bdi> withdrew a proposed rhythm" in history
+    assert "declined a change to how often" not in history
+
+
 def test_someone_joining_is_asked_too_and_someone_leaving_is_not(
     agreement: Agreement, alice: User, bob: User, carol: User
 ) -> None:

@@ -108,12 +108,15 @@ def test_a_bad_check_in_says_why_and_stores_nothing(
     assert not Rating.objects.exists()
 
 
-def test_checking_in_twice_or_after_closing_is_refused(
+def test_checking_in_twice_has_one_effect_and_after_closing_is_refused(
     check_in: CheckIn, alice: User, bob: User, calls: Need
 ) -> None:
     rate(check_in, alice, calls, bob, "kept")
-    with pytest.raises(NegotiationError, match="already checked in"):
-        rate(check_in, alice, calls, bob, "missed")
+    first = check_in.submissions.get()
+    second = services.check_in_submit(
+        check_in=check_in, party=alice, ratings={(calls.pk, bob.pk): ("missed", "")}, now=OPEN
+    )
+    assert second == first  # a second click: the first stands, quietly
     with pytest.raises(NegotiationError, match="closed"):
         rate(check_in, bob, calls, bob, "kept", now=check_in.closes_at)
     assert list(Rating.objects.values_list("verdict", flat=True)) == ["kept"]

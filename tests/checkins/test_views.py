@@ -225,3 +225,54 @@ def test_a_hidden_counter_proposal_has_no_timeline_for_others(
     assert client.get(url).status_code == 404
     client.force_login(bob)
     assert client.get(url).status_code == 200
+
+
+def test_a_second_click_on_check_in_reads_as_success(
+    client: Client, check_in: CheckIn, agreement: Agreement, alice: User, bob: User, calls: Need
+) -> None:
+    client.force_login(alice)
+    url = reverse("checkins:submit", args=[agreement.public_id, check_in.number])
+    form = {f"verdict-{calls.pk}-{bob.pk}": "kept"}
+    client.post(url, form)
+
+    response = client.post(url, {f"verdict-{calls.pk}-{bob.pk}": "missed"}, follow=True)
+
+    assert "You have checked in. Thank you." in response.text
+    assert "already checked in" not in response.text
+    assert list(Rating.objects.values_list("verdict", flat=True)) == ["kept"]
+
+
+def test_bad_ratings_still_say_why(
+    client: Client, check_in: CheckIn, agreement: Agreement, alice: User, bob: User, calls: Need
+) -> None:
+    client.force_login(alice)
+    url = reverse("checkins:submit", args=[agreement.public_id, check_in.number])
+
+    response = client.post(url, {f"verdict-{calls.pk}-{bob.pk}": "maybe"}, follow=True)
+
+    assert "Choose kept, partly kept or missed for each commitment." in response.text
+    assert not Rating.objects.exists()
+
+
+def test_the_page_lists_who_still_has_to_check_in_as_the_waits_do(
+    client: Client,
+    check_in: CheckIn,
+    agreement: Agreement,
+    alice: User,
+    bob: User,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One rule says whom a check-in waits on (`check_in_waiting_on`); the page asks it."""
+    asked = []
+
+    def spy(*args: object, **kwargs: object) -> list[int]:
+        asked.append(args[0])
+        return [bob.pk]
+
+    monkeypatch.setattr(services, "check_in_waiting_on", spy)
+    client.force_login(alice)
+
+    shown = client.get(page(agreement)).text
+
+    assert asked == [check_in]
+    assert "Still to check in: <bdi>Bob</bdi>" in shown
