@@ -7,7 +7,9 @@ worked out again, check-ins included (`receivers.waits`), and the reminders foll
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache, cached_property, partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -479,7 +481,14 @@ class CheckInView:
     mine: list[Rating] = field(default_factory=list)
     shown: list[Rating] = field(default_factory=list)  # everyone's, once revealed
     to_rate: list[Commitment] = field(default_factory=list)
-    waiting_for: list[User] = field(default_factory=list)  # `check_in_waiting_on`
+    waiting_on: Callable[[], list[int]] = field(default=list, repr=False)
+
+    @cached_property
+    def waiting_for(self) -> list[User]:
+        """Who it still waits on (`check_in_waiting_on`), by name; worked out only for the page
+        that shows it."""
+        waiting = set(self.waiting_on())
+        return [user for user in self.required if user.pk in waiting]
 
 
 def check_in_views(
@@ -498,7 +507,7 @@ def check_in_views(
     ):
         ratings[rating.check_in_id].append(rating)
     progress = Progress.of(check_ins)
-    parties = _parties(agreement)
+    parties = cache(lambda: _parties(agreement))  # one query, and only if asked
     views = []
     for check_in in check_ins:
         owed = progress.owed[check_in.version_id]
@@ -512,9 +521,8 @@ def check_in_views(
             submitted=progress.done[check_in.pk],
             mine=[r for r in ratings[check_in.pk] if r.rater_id == viewer.pk],
             shown=ratings[check_in.pk] if revealed else [],
-            waiting_for=sorted(
-                (authors[pk] for pk in check_in_waiting_on(check_in, parties, now, progress)),
-                key=lambda user: user.name,
+            waiting_on=partial(
+                lambda check_in: check_in_waiting_on(check_in, parties(), now, progress), check_in
             ),
         )
         if is_party and view.open and viewer.pk not in view.submitted:
