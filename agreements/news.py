@@ -74,6 +74,9 @@ def since(*, agreement: Agreement, viewer: User, after: int) -> News:
     )
     if not events:
         return News(upto=after)
+    # Up to the batch's last change, hidden or not (the stream names every id anyway), so that
+    # a batch of changes hidden from this reader never holds back the ones after it.
+    last = events[-1].pk
     hidden_needs, unseen = (
         negotiation.hidden_from(agreement, viewer)
         if agreement.answer_independently
@@ -82,8 +85,7 @@ def since(*, agreement: Agreement, viewer: User, after: int) -> News:
     events = negotiation.mask_hidden_answers(events, hidden_needs, unseen, viewer)
     tell_apart(negotiation.current_people(agreement), [e.actor for e in events if e.actor])
     template = get_template("agreements/_event.html")
-    # Up to the latest change this reader may see: a change hidden from them is not counted.
-    news = News(upto=max([after, *(e.pk for e in events)]))
+    news = News(upto=max(after, last))
     for event in events:
         line = html.unescape(strip_tags(template.render({"event": event})))
         news.lines.append(re.sub(r"\s+", " ", line).strip())

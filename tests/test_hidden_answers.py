@@ -73,6 +73,7 @@ PAGE_STATE = [
     "answer--decline",
     "answer--counter",
     "Counter-proposed",
+    ">Declined<",
     "declined a need",
     "counter-proposed",
     "Answered with a counter-proposal",

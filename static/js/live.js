@@ -14,7 +14,7 @@
 // the history is): this script reads it out in #live-news, makes the changed cards glow for a
 // moment, and after the person's own action moves focus where the server says (the next need
 // waiting on them, or what they acted on), never to the page's start. A live update never
-// moves focus.
+// moves focus: a swap puts focus, open disclosures and unsent text back where they were.
 (function () {
   "use strict";
 
@@ -114,6 +114,56 @@
     return document.activeElement === element;
   }
 
+  // Where an element sits: the nearest element with an id, and its place among its kind there.
+  function placeOf(element) {
+    var home = element && element.parentElement && element.parentElement.closest("[id]");
+    if (!home) return null;
+    var same = Array.prototype.slice.call(home.querySelectorAll(element.tagName));
+    return {home: home.id, tag: element.tagName, index: same.indexOf(element),
+            text: element.textContent.trim()};
+  }
+
+  function found(place) {
+    var home = place && document.getElementById(place.home);
+    var element = home ? home.querySelectorAll(place.tag)[place.index] : null;
+    return element && element.textContent.trim() === place.text ? element : null;
+  }
+
+  // What a swap of `target` must not take from the person: the text they have not sent and the
+  // disclosures they opened (but those of the form they are sending), and, for a live update,
+  // where their focus is (after their own action the server says where it goes). Returns what
+  // puts it back once the new content is in.
+  function keepAcross(target, sending) {
+    var fields = [];
+    target.querySelectorAll("textarea, input, select").forEach(function (field) {
+      if (unsent(field) && !(sending && sending.contains(field))) {
+        fields.push({id: field.id, value: field.value, checked: field.checked});
+      }
+    });
+    var opened = Array.prototype.filter.call(target.querySelectorAll("details[open]"), function (details) {
+      return !(sending && details.contains(sending));
+    }).map(placeOf);
+    var active = document.activeElement;
+    var focus = !sending && active && active !== target && target.contains(active) ? placeOf(active) : null;
+    return function () {
+      opened.forEach(function (place) {
+        var details = found(place);
+        if (details) details.open = true;
+      });
+      fields.forEach(function (k) {
+        var field = document.getElementById(k.id);
+        if (!field) return;
+        if (field.type === "checkbox" || field.type === "radio") field.checked = k.checked;
+        else field.value = k.value;
+        for (var open = field.closest("details"); open; open = open.parentElement.closest("details")) {
+          open.open = true;
+        }
+      });
+      var again = focus ? found(focus) : null;
+      if (again && document.activeElement === document.body) again.focus({preventScroll: true});
+    };
+  }
+
   function tell(news) {
     if (!news) return;
     if (news.upto > announcedUpTo) announcedUpTo = news.upto;
@@ -131,6 +181,7 @@
     var note = pill();
     if (!note || !news || !news.count) return;  // nothing to read yet: the count stays
     var count = note.querySelector(".live-pending__count");
+    if (!count) return;
     if (count.textContent !== news.pending) {
       count.textContent = news.pending;
       say(news.pending);
@@ -292,6 +343,27 @@
     if (!region || !region.contains(target) || !busy(region)) return;
     detail.shouldSwap = false;
     hold(target.id, detail.serverResponse, readNews(detail.xhr));
+  });
+
+  // A swap in the negotiation (the person's own action, or a live update while nothing is being
+  // written) keeps what is theirs: text unsent elsewhere, open disclosures, focus. Registered
+  // after the handler above, so it sees only swaps that go ahead.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var detail = event.detail;
+    var target = detail.target;
+    var region = document.getElementById("negotiation");
+    if (!detail.shouldSwap || !target || !region || !(region === target || region.contains(target))) return;
+    var sending = ownAction(detail) && detail.requestConfig ? detail.requestConfig.elt : null;
+    detail.xhr.putBack = keepAcross(target, sending && (sending.closest("form") || sending));
+  });
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr && xhr.putBack) {
+      var putBack = xhr.putBack;
+      xhr.putBack = null;
+      putBack();
+    }
   });
 
   document.addEventListener("htmx:afterSwap", paintGlow);  // a fresh card keeps its mark

@@ -102,7 +102,7 @@ def test_a_change_glows_is_read_out_and_waits_while_you_write(
     pending = a.locator("#live-pending")
     expect(pending).to_be_visible()
     expect(pending).to_contain_text(words.new_changes(2), timeout=10_000)
-    expect(card(a, COOK)).not_to_contain_text("Picked it up")
+    expect(card(a, COOK)).not_to_contain_text(words.STATE_PICKED_UP)
     expect(a.get_by_text(REMARK)).to_have_count(0)
     pictures(a, "live-pending")
 
@@ -115,7 +115,7 @@ def test_a_change_glows_is_read_out_and_waits_while_you_write(
     expect(pending.get_by_role("button", name=words.SHOW_CHANGES)).to_be_focused()
     a.keyboard.press("Enter")
     expect(pending).to_be_hidden()
-    expect(card(a, COOK)).to_contain_text("Picked it up")
+    expect(card(a, COOK)).to_contain_text(words.STATE_PICKED_UP)
     expect(a.get_by_text(REMARK)).to_be_visible()
     expect(card(a, COOK)).to_have_class(GLOWS)
     expect(card(a, COOK)).to_be_focused()
@@ -148,3 +148,35 @@ def test_a_hidden_answer_is_read_out_as_the_history_says_it_and_marks_no_card(
     assert a.locator(".is-changed").count() == 0
     assert CALL not in a.locator("#live-news").inner_text()
     assert Need.objects.get(statement=CALL).state == "declined"
+
+
+def test_a_live_update_keeps_focus_and_open_disclosures_where_they_were(
+    browser: Browser, server: AsgiServer, alice: User, bob: User
+) -> None:
+    """Bob has opened "Counter-propose" on one need, typed nothing yet, and sits on its "Pick it
+    up" button while Alice comments on the other and then withdraws it: the changes come in
+    around him."""
+    agreement = _agreement(alice, bob)
+    path = f"/a/{agreement.public_id}/"
+    _, a = open_as(browser, alice, server.url, path)
+    _, b = open_as(browser, bob, server.url, path)
+    expect(b.locator("#presence")).to_contain_text("Alice")
+    cook = card(b, COOK)
+    cook.locator("summary", has_text=words.COUNTER_PROPOSE).click()
+    cook.get_by_role("button", name=words.PICK_UP).focus()
+    shown = b.evaluate("document.getElementById('negotiation').dataset.event")
+
+    card(a, CALL).locator("summary", has_text=words.COMMENT).click()
+    card(a, CALL).get_by_label(words.COMMENT, exact=True).fill(REMARK)
+    card(a, CALL).get_by_role("button", name=words.COMMENT).click()
+    expect(a.get_by_text(REMARK)).to_be_visible()
+    card(a, CALL).get_by_role("button", name="Withdraw").click()
+
+    # The whole region settles too, the card he is on with it.
+    b.wait_for_function(
+        "shown => document.getElementById('negotiation').dataset.event !== shown", arg=shown
+    )
+    expect(b.locator("#live-news")).to_contain_text("Alice withdrew a need")
+    expect(b.locator("#live-pending")).to_be_hidden()
+    expect(card(b, COOK).get_by_role("button", name=words.PICK_UP)).to_be_focused()
+    expect(card(b, COOK).get_by_label(words.WHAT_YOU_PROPOSE)).to_be_visible()
