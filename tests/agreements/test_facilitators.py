@@ -560,28 +560,3 @@ def test_a_facilitator_sees_check_ins_only_once_revealed_and_never_a_form(
         reverse("checkins:session", args=[agreement.public_id]) + "?since=2000-01-01",
     ):
         assert "ALICE UNREVEALED NOTE" in html(client.get(path))
-
-
-def test_one_rule_says_who_must_still_agree_to_a_facilitator(
-    client: Client,
-    agreement: Agreement,
-    bob: User,
-    waiting: Participant,
-    dana: User,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The waiting page and the admitting both ask `rules.still_to_consent`: nobody left to
-    agree (as the rule says) lets the facilitator in and leaves nobody on the page."""
-    from agreements.services import facilitators
-    from agreements.views import agreement as views
-
-    def nobody(parties: object, consented: object) -> list[int]:
-        return []
-
-    monkeypatch.setattr(views, "still_to_consent", nobody)
-    client.force_login(dana)
-    assert "Waiting for Bob to agree" not in text(client.get(detail_url(agreement)))
-
-    monkeypatch.setattr(facilitators, "still_to_consent", nobody)
-    facilitators._settle_facilitators(agreement, timezone.now())  # as after each change
-    assert Participant.objects.get(pk=waiting.pk).access_from is not None

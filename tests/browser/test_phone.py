@@ -80,6 +80,9 @@ NOT_PAGES = {
     "agreements:need-offer-again": "POST-only",
     "agreements:need-delete": "POST-only",
     "checkins:rhythm": "POST-only",
+    "checkins:rhythm-agree": "POST-only",
+    "checkins:rhythm-decline": "POST-only",
+    "checkins:start": "POST-only",
     "checkins:submit": "POST-only",
     "checkins:talk": "POST-only",
     "records:calendar-reset": "POST-only",
@@ -569,7 +572,7 @@ def test_the_navigation_sits_in_sensible_rows(
         page.goto(base + "/")
         assert fits(page)
         rows = page.evaluate(ROWS)
-        assert len(rows) == 1, rows  # a visitor: the name and two links, one row
+        assert len(rows) == 1, rows  # a visitor: the name and its links, one row
         sign_in(context, world.bob, base)
         for path in ("/", _a("agreements:detail")(world)):
             page.goto(base + path)

@@ -252,27 +252,3 @@ def test_bad_ratings_still_say_why(
 
     assert "Choose kept, partly kept or missed for each commitment." in response.text
     assert not Rating.objects.exists()
-
-
-def test_the_page_lists_who_still_has_to_check_in_as_the_waits_do(
-    client: Client,
-    check_in: CheckIn,
-    agreement: Agreement,
-    alice: User,
-    bob: User,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """One rule says whom a check-in waits on (`check_in_waiting_on`); the page asks it."""
-    asked = []
-
-    def spy(*args: object, **kwargs: object) -> list[int]:
-        asked.append(args[0])
-        return [bob.pk]
-
-    monkeypatch.setattr(services, "check_in_waiting_on", spy)
-    client.force_login(alice)
-
-    shown = client.get(page(agreement)).text
-
-    assert asked == [check_in]
-    assert "Still to check in: <bdi>Bob</bdi>" in shown
