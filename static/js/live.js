@@ -114,6 +114,17 @@
     return document.activeElement === element;
   }
 
+  // Put back what was typed in a field (found again by its id) and open the disclosures it is in.
+  function putBackField(kept) {
+    var field = document.getElementById(kept.id);
+    if (!field || field === kept.field) return;
+    if (field.type === "checkbox" || field.type === "radio") field.checked = kept.checked;
+    else field.value = kept.value;
+    for (var open = field.closest("details"); open; open = open.parentElement.closest("details")) {
+      open.open = true;
+    }
+  }
+
   // Where an element sits: the nearest element with an id, and its place among its kind there.
   function placeOf(element) {
     var home = element && element.parentElement && element.parentElement.closest("[id]");
@@ -150,15 +161,7 @@
         var details = found(place);
         if (details) details.open = true;
       });
-      fields.forEach(function (k) {
-        var field = document.getElementById(k.id);
-        if (!field) return;
-        if (field.type === "checkbox" || field.type === "radio") field.checked = k.checked;
-        else field.value = k.value;
-        for (var open = field.closest("details"); open; open = open.parentElement.closest("details")) {
-          open.open = true;
-        }
-      });
+      fields.forEach(putBackField);
       var again = focus ? found(focus) : null;
       if (again && document.activeElement === document.body) again.focus({preventScroll: true});
     };
@@ -228,7 +231,7 @@
     hidePill();
     var kept = [];
     document.querySelectorAll(FIELDS).forEach(function (field) {
-      if (unsent(field)) kept.push({field: field, value: field.value, checked: field.checked});
+      if (unsent(field)) kept.push({id: field.id, field: field, value: field.value, checked: field.checked});
     });
     var latest = null;
     var changed = [];
@@ -252,15 +255,7 @@
       if (entry.news && (!latest || entry.news.upto >= latest.upto)) latest = entry.news;
       if (entry.news) changed = changed.concat(entry.news.changed || []);
     });
-    kept.forEach(function (k) {
-      var field = document.getElementById(k.field.id);
-      if (!field || field === k.field) return;
-      if (field.type === "checkbox" || field.type === "radio") field.checked = k.checked;
-      else field.value = k.value;
-      for (var open = field.closest("details"); open; open = open.parentElement.closest("details")) {
-        open.open = true;
-      }
-    });
+    kept.forEach(putBackField);
     if (latest && latest.upto > announcedUpTo) tell({text: latest.text, upto: latest.upto, changed: changed});
     else glow(changed);
     return latest ? latest.changed || [] : [];  // in the order they happened
